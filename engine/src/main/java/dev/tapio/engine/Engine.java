@@ -1,0 +1,661 @@
+package dev.tapio.engine;
+
+import com.lmax.disruptor.ExceptionHandler;
+import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.TimeoutException;
+import com.lmax.disruptor.dsl.Disruptor;
+import com.lmax.disruptor.dsl.EventHandlerGroup;
+import com.lmax.disruptor.dsl.ProducerType;
+import dev.tapio.codecs.EventFrames;
+import dev.tapio.engine.metrics.EngineCounters;
+import dev.tapio.engine.metrics.ErrorLog;
+import dev.tapio.engine.metrics.LatencyRecorder;
+import dev.tapio.engine.ring.BackpressurePolicy;
+import dev.tapio.engine.ring.EventIds;
+import dev.tapio.engine.ring.RingPublisher;
+import dev.tapio.engine.ring.Slot;
+import dev.tapio.engine.ring.SlotRing;
+import dev.tapio.engine.spi.Publisher;
+import dev.tapio.engine.spi.Sink;
+import dev.tapio.engine.spi.Source;
+import dev.tapio.engine.spi.SourceContext;
+import dev.tapio.engine.stage.CorrelateStage;
+import dev.tapio.engine.stage.DecodeStage;
+import dev.tapio.engine.stage.EnrichStage;
+import dev.tapio.engine.stage.FanOutStage;
+import dev.tapio.engine.stage.Stage;
+import dev.tapio.engine.stage.StageHandler;
+import net.openhft.affinity.AffinityLock;
+
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The Tapio engine: sources publish SBE-encoded events into a Disruptor ring of off-heap slots, and
+ * four stages process them in order, then hand them to sinks.
+ *
+ * <pre>
+ *   source threads ──claim/encode/publish──► [ ring: ringSize slots of slotSize bytes, off-heap ]
+ *                                               │
+ *                       decode ─► correlate ─► enrich ─► fan-out ─► sinks
+ *                       (one thread each, or all on one: {@link ThreadingMode})
+ * </pre>
+ *
+ * Built with {@link #builder()}; embeddable in any host. {@link #stop()} stops the sources, then
+ * drains the ring, so no event accepted into the ring is lost on stop. Counters and the latency
+ * histogram are readable from any thread while it runs. Lifecycle methods are for one controlling
+ * thread.
+ */
+public final class Engine implements AutoCloseable
+{
+    private final EngineSettings settings;
+    private final EngineCounters counters;
+    private final LatencyRecorder latency = new LatencyRecorder();
+    private final ErrorLog errorLog;
+    private final EngineClock clock;
+    private final EventIds ids;
+    private final Disruptor<Slot> disruptor;
+    private final RingBuffer<Slot> ring;
+    private final ThreadingMode threading;
+    private final ProducerType producerType;
+    private final List<SourceRunner> sourceRunners = new ArrayList<>();
+    private final List<Sink> sinks;
+    private final List<String> stageThreads = new ArrayList<>();
+    private volatile boolean running;
+    private volatile boolean accepting;
+    private boolean started;
+    private boolean stopped;
+
+    private Engine(final EngineSettings settings, final List<SourceSpec> sources, final List<Sink> sinks)
+    {
+        this.settings = settings;
+        this.counters = settings.counters() != null ? settings.counters() : new EngineCounters();
+        this.errorLog = new ErrorLog(settings.errorStream(), settings.errorsPrintedPerKind());
+        this.clock = settings.clock();
+        this.ids = new EventIds(clock.toEpochNanos(clock.nanoTime()));
+        this.sinks = List.copyOf(sinks);
+        this.threading = settings.threading().resolve(Runtime.getRuntime().availableProcessors());
+        final ProducerMode producers = settings.producers() == ProducerMode.AUTO ?
+            (sources.size() == 1 ? ProducerMode.SINGLE : ProducerMode.MULTI) : settings.producers();
+        this.producerType = producers == ProducerMode.SINGLE ? ProducerType.SINGLE : ProducerType.MULTI;
+
+        final SlotRing slots = new SlotRing(settings.ringSize(), settings.slotSize());
+        disruptor = new Disruptor<>(
+            slots, settings.ringSize(), new StageThreadFactory(), producerType, settings.waitStrategy().create());
+        disruptor.setDefaultExceptionHandler(new LoggingExceptionHandler());
+        ring = disruptor.getRingBuffer();
+
+        final Stage decode = new DecodeStage(counters, errorLog);
+        final Stage correlate = new CorrelateStage(settings.seed());
+        final Stage enrich = new EnrichStage(settings.nodeId(), settings.nodeName(), settings.slotSize(), counters);
+        final Stage fanout = new FanOutStage(
+            sinks.toArray(new Sink[0]), counters, latency, clock, errorLog, settings.ringSize());
+        if (threading == ThreadingMode.SHARED)
+        {
+            stageThreads.add("tapio-stages");
+            disruptor.handleEventsWith(new StageHandler(counters, errorLog, decode, correlate, enrich, fanout));
+        }
+        else
+        {
+            EventHandlerGroup<Slot> group = null;
+            for (final Stage s : new Stage[]{ decode, correlate, enrich, fanout })
+            {
+                stageThreads.add("tapio-" + s.name());
+                final StageHandler h = new StageHandler(counters, errorLog, s);
+                group = group == null ? disruptor.handleEventsWith(h) : group.then(h);
+            }
+        }
+        for (final SourceSpec spec : sources)
+        {
+            sourceRunners.add(new SourceRunner(spec));
+        }
+    }
+
+    public static Builder builder()
+    {
+        return new Builder();
+    }
+
+    /** Starts the stage threads, then one thread per source. */
+    public synchronized Engine start()
+    {
+        if (started)
+        {
+            throw new IllegalStateException("engine already started");
+        }
+        started = true;
+        running = true;
+        accepting = true;
+        disruptor.start();
+        for (final SourceRunner r : sourceRunners)
+        {
+            r.start();
+        }
+        return this;
+    }
+
+    /**
+     * A publisher for a host thread that produces events itself (embedding). Needs the multi-producer
+     * ring: configure {@link ProducerMode#MULTI}, or more than one source, for it.
+     */
+    public Publisher publisher(final String name, final BackpressurePolicy policy)
+    {
+        if (producerType != ProducerType.MULTI)
+        {
+            throw new IllegalStateException("host publishers need producers: multi (the ring has a single producer)");
+        }
+        return newPublisher(name, dev.tapio.codecs.sbe.Source.GRPC, policy);
+    }
+
+    private Publisher newPublisher(
+        final String name, final dev.tapio.codecs.sbe.Source origin, final BackpressurePolicy policy)
+    {
+        return new RingPublisher(
+            ring, settings.slotSize(), name, origin, policy, clock, ids, counters, () -> accepting);
+    }
+
+    /** Waits until every source has finished on its own (finite sources). */
+    public boolean awaitSources(final Duration timeout) throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        for (final SourceRunner r : sourceRunners)
+        {
+            final long left = deadline - System.nanoTime();
+            if (left <= 0 || !r.finished.await(left, TimeUnit.NANOSECONDS))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** True when every source has finished (done or failed). */
+    public boolean sourcesFinished()
+    {
+        for (final SourceRunner r : sourceRunners)
+        {
+            if (r.finished.getCount() > 0)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Stops sources (they finish the event in hand), refuses further publishes, then drains the ring
+     * through every stage and closes the sinks. Idempotent.
+     *
+     * @return true when the drain completed within the shutdown timeout.
+     */
+    public synchronized boolean stop()
+    {
+        if (!started || stopped)
+        {
+            return true;
+        }
+        stopped = true;
+        running = false;
+        final long deadline = System.nanoTime() + settings.shutdownTimeout().toNanos();
+        for (final SourceRunner r : sourceRunners)
+        {
+            r.interruptIfBlocked();
+        }
+        for (final SourceRunner r : sourceRunners)
+        {
+            r.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+        }
+        accepting = false;
+        boolean drained = true;
+        try
+        {
+            disruptor.shutdown(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        }
+        catch (final TimeoutException e)
+        {
+            drained = false;
+            errorLog.record("engine: drain timeout", "engine: the ring did not drain within " +
+                settings.shutdownTimeout() + "; halting with " + ringOccupancy() + " events in the ring");
+            disruptor.halt();
+        }
+        for (final SourceRunner r : sourceRunners)
+        {
+            try
+            {
+                r.source.close();
+            }
+            catch (final Exception e)
+            {
+                errorLog.record("source " + r.source.name() + " close", "source " + r.source.name() +
+                    ": close failed: " + e);
+            }
+        }
+        for (final Sink s : sinks)
+        {
+            try
+            {
+                s.close();
+            }
+            catch (final Exception e)
+            {
+                counters.sinkErrors(s.name()).increment();
+                errorLog.record("sink " + s.name() + " close", "sink " + s.name() + ": close failed: " + e);
+            }
+        }
+        return drained;
+    }
+
+    @Override
+    public void close()
+    {
+        stop();
+    }
+
+    public EngineCounters counters()
+    {
+        return counters;
+    }
+
+    public LatencyRecorder latency()
+    {
+        return latency;
+    }
+
+    public ErrorLog errors()
+    {
+        return errorLog;
+    }
+
+    public EngineSettings settings()
+    {
+        return settings;
+    }
+
+    public ThreadingMode threadingMode()
+    {
+        return threading;
+    }
+
+    /** Names of the stage threads, in pipeline order. */
+    public List<String> stageThreads()
+    {
+        return Collections.unmodifiableList(stageThreads);
+    }
+
+    public boolean singleProducer()
+    {
+        return producerType == ProducerType.SINGLE;
+    }
+
+    /** Events published into the ring and not yet through fan-out. */
+    public long ringOccupancy()
+    {
+        return Math.max(0, ring.getCursor() - ring.getMinimumGatingSequence());
+    }
+
+    public int ringSize()
+    {
+        return ring.getBufferSize();
+    }
+
+    /** State of each source, by name, with the failure reason where one failed. */
+    public Map<String, String> sourceStates()
+    {
+        final Map<String, String> out = new LinkedHashMap<>();
+        for (final SourceRunner r : sourceRunners)
+        {
+            out.put(r.source.name(), r.state == SourceState.FAILED ? "failed: " + r.failure : r.state.name().toLowerCase());
+        }
+        return out;
+    }
+
+    /** The source configured with each runner. */
+    static final class SourceSpec
+    {
+        final Source source;
+        final BackpressurePolicy policy;
+
+        SourceSpec(final Source source, final BackpressurePolicy policy)
+        {
+            this.source = source;
+            this.policy = policy;
+        }
+    }
+
+    private final class SourceRunner implements SourceContext, Runnable
+    {
+        private final Source source;
+        private final Publisher publisher;
+        private final CountDownLatch finished = new CountDownLatch(1);
+        private final Thread thread;
+        private volatile SourceState state = SourceState.NEW;
+        private volatile String failure;
+
+        SourceRunner(final SourceSpec spec)
+        {
+            this.source = spec.source;
+            this.publisher = newPublisher(spec.source.name(), spec.source.origin(), spec.policy);
+            this.thread = new Thread(this, "tapio-source-" + spec.source.name());
+            this.thread.setDaemon(true);
+        }
+
+        void start()
+        {
+            thread.start();
+        }
+
+        @Override
+        public void run()
+        {
+            state = SourceState.RUNNING;
+            try
+            {
+                source.run(this);
+                state = SourceState.DONE;
+            }
+            catch (final InterruptedException e)
+            {
+                state = SourceState.DONE;
+            }
+            catch (final Throwable t)
+            {
+                failure = String.valueOf(t);
+                state = SourceState.FAILED;
+                counters.sourceErrors(source.name()).increment();
+                errorLog.record("source " + source.name() + " failed", "source " + source.name() + " failed: " + t);
+            }
+            finally
+            {
+                finished.countDown();
+            }
+        }
+
+        void interruptIfBlocked()
+        {
+            // Sources poll running(); a source blocked in I/O (stdin) would never see it.
+            if (source instanceof InterruptibleSource)
+            {
+                thread.interrupt();
+            }
+        }
+
+        void join(final long millis)
+        {
+            try
+            {
+                thread.join(millis);
+            }
+            catch (final InterruptedException e)
+            {
+                Thread.currentThread().interrupt();
+            }
+            if (thread.isAlive())
+            {
+                errorLog.record("source " + source.name() + " stop", "source " + source.name() +
+                    " did not stop in time; its further events are refused and counted as stopped");
+            }
+        }
+
+        @Override
+        public Publisher publisher()
+        {
+            return publisher;
+        }
+
+        @Override
+        public boolean running()
+        {
+            return running;
+        }
+
+        @Override
+        public ErrorLog errors()
+        {
+            return errorLog;
+        }
+
+        @Override
+        public String nodeName()
+        {
+            return settings.nodeName();
+        }
+    }
+
+    /** Marker for sources that may block in I/O and should be interrupted on stop. */
+    public interface InterruptibleSource
+    {
+    }
+
+    /** Names stage threads in pipeline order and pins them to the configured CPUs. */
+    private final class StageThreadFactory implements ThreadFactory
+    {
+        private final AtomicInteger index = new AtomicInteger();
+
+        @Override
+        public Thread newThread(final Runnable r)
+        {
+            final int i = index.getAndIncrement();
+            final String name = i < stageThreads.size() ? stageThreads.get(i) : "tapio-stage-" + i;
+            final int[] cpus = settings.cpus();
+            final int cpu = i < cpus.length ? cpus[i] : -1;
+            final Thread t = new Thread(() ->
+            {
+                AffinityLock lock = null;
+                if (cpu >= 0)
+                {
+                    try
+                    {
+                        lock = AffinityLock.acquireLock(cpu);
+                    }
+                    catch (final Throwable e)
+                    {
+                        errorLog.record("affinity", "engine: could not pin " + name + " to CPU " + cpu + ": " + e);
+                    }
+                }
+                try
+                {
+                    r.run();
+                }
+                finally
+                {
+                    if (lock != null)
+                    {
+                        lock.release();
+                    }
+                }
+            }, name);
+            t.setDaemon(true);
+            return t;
+        }
+    }
+
+    private final class LoggingExceptionHandler implements ExceptionHandler<Slot>
+    {
+        @Override
+        public void handleEventException(final Throwable ex, final long sequence, final Slot event)
+        {
+            counters.counter("tapio_stage_errors_total{stage=\"ring\"}").increment();
+            errorLog.record("ring: " + ex.getClass().getSimpleName(), "ring: error at sequence " + sequence + ": " + ex);
+        }
+
+        @Override
+        public void handleOnStartException(final Throwable ex)
+        {
+            errorLog.record("ring start", "ring: stage failed to start: " + ex);
+        }
+
+        @Override
+        public void handleOnShutdownException(final Throwable ex)
+        {
+            errorLog.record("ring shutdown", "ring: stage failed to shut down: " + ex);
+        }
+    }
+
+    /**
+     * Fluent construction of an engine; {@link #build()} validates every setting once, in the manner
+     * of Aeron's {@code Context.conclude()}.
+     */
+    public static final class Builder
+    {
+        private final EngineSettings.Mutable settings = new EngineSettings.Mutable();
+        private final List<SourceSpec> sources = new ArrayList<>();
+        private final List<Sink> sinks = new ArrayList<>();
+
+        public Builder ringSize(final int ringSize)
+        {
+            settings.ringSize = ringSize;
+            return this;
+        }
+
+        public Builder slotSize(final int slotSize)
+        {
+            settings.slotSize = slotSize;
+            return this;
+        }
+
+        public Builder threading(final ThreadingMode mode)
+        {
+            settings.threading = mode;
+            return this;
+        }
+
+        public Builder waitStrategy(final WaitStrategyKind kind)
+        {
+            settings.waitStrategy = kind;
+            return this;
+        }
+
+        public Builder producers(final ProducerMode mode)
+        {
+            settings.producers = mode;
+            return this;
+        }
+
+        public Builder cpus(final int... cpus)
+        {
+            settings.cpus = cpus.clone();
+            return this;
+        }
+
+        public Builder nodeName(final String nodeName)
+        {
+            settings.nodeName = nodeName;
+            return this;
+        }
+
+        public Builder nodeId(final long nodeId)
+        {
+            settings.nodeId = nodeId;
+            return this;
+        }
+
+        public Builder clock(final EngineClock clock)
+        {
+            settings.clock = clock;
+            return this;
+        }
+
+        public Builder seed(final long seed)
+        {
+            settings.seed = seed;
+            return this;
+        }
+
+        public Builder shutdownTimeout(final Duration timeout)
+        {
+            settings.shutdownTimeout = timeout;
+            return this;
+        }
+
+        public Builder errorStream(final PrintStream out)
+        {
+            settings.errorStream = out;
+            return this;
+        }
+
+        public Builder errorsPrintedPerKind(final int n)
+        {
+            settings.errorsPrintedPerKind = n;
+            return this;
+        }
+
+        public Builder counters(final EngineCounters counters)
+        {
+            settings.counters = counters;
+            return this;
+        }
+
+        public Builder source(final Source source)
+        {
+            return source(source, BackpressurePolicy.BLOCK);
+        }
+
+        public Builder source(final Source source, final BackpressurePolicy policy)
+        {
+            for (final SourceSpec s : sources)
+            {
+                if (s.source.name().equals(source.name()))
+                {
+                    throw new IllegalArgumentException("two sources named " + source.name());
+                }
+            }
+            sources.add(new SourceSpec(source, policy));
+            return this;
+        }
+
+        public Builder sink(final Sink sink)
+        {
+            sinks.add(sink);
+            return this;
+        }
+
+        /** Validates and builds; the engine is not started. */
+        public Engine build()
+        {
+            if (Integer.bitCount(settings.ringSize) != 1 || settings.ringSize < 2)
+            {
+                throw new IllegalArgumentException("ringSize must be a power of two >= 2, got " + settings.ringSize);
+            }
+            if (settings.slotSize < EventFrames.MIN_ENCODED_LENGTH || settings.slotSize % 8 != 0)
+            {
+                throw new IllegalArgumentException("slotSize must be a multiple of 8 and at least " +
+                    EventFrames.MIN_ENCODED_LENGTH + " bytes, got " + settings.slotSize);
+            }
+            if ((long)settings.ringSize * settings.slotSize > (1L << 31) - SlotRing.ALIGNMENT)
+            {
+                throw new IllegalArgumentException("ringSize x slotSize must stay under 2 GiB");
+            }
+            if (settings.nodeName == null)
+            {
+                settings.nodeName = EngineSettings.defaultNodeName();
+            }
+            if (settings.nodeName.getBytes(StandardCharsets.UTF_8).length > 253)
+            {
+                throw new IllegalArgumentException("nodeName longer than 253 bytes");
+            }
+            if (settings.nodeId == 0)
+            {
+                settings.nodeId = EngineSettings.nodeIdOf(settings.nodeName);
+            }
+            if (settings.clock == null)
+            {
+                settings.clock = EngineClock.system();
+            }
+            if (settings.producers == ProducerMode.SINGLE && sources.size() > 1)
+            {
+                throw new IllegalArgumentException("producers: single with " + sources.size() + " sources");
+            }
+            return new Engine(settings.freeze(), sources, sinks);
+        }
+    }
+}

@@ -1,0 +1,330 @@
+package dev.tapio.engine.config;
+
+import dev.tapio.codecs.EventFrames;
+import dev.tapio.engine.Engine;
+import dev.tapio.engine.ProducerMode;
+import dev.tapio.engine.ThreadingMode;
+import dev.tapio.engine.WaitStrategyKind;
+import dev.tapio.engine.ring.BackpressurePolicy;
+import dev.tapio.engine.sink.FileSink;
+import dev.tapio.engine.source.FileSource;
+import dev.tapio.engine.spi.Sink;
+import dev.tapio.engine.spi.SinkFactory;
+import dev.tapio.engine.spi.Source;
+import dev.tapio.engine.spi.SourceFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+
+/**
+ * {@code tapio.yaml}: the node, the engine, named sources and sinks, and the pipeline that lists
+ * which of them run — the OpenTelemetry Collector's shape. Everything is validated when loaded, and
+ * every error names file, line and key. Components are created through their factories, found by
+ * type name with {@link ServiceLoader}. See docs/CONFIG.md.
+ */
+public final class TapioConfig
+{
+    public static final String DEFAULT_RESOURCE = "/dev/tapio/engine/config/default-tapio.yaml";
+    public static final String DEFAULTS_NAME = "<embedded defaults>";
+
+    private final String file;
+    private String nodeName;
+    private int ringSize;
+    private int slotSize;
+    private ThreadingMode threading;
+    private WaitStrategyKind waitStrategy;
+    private ProducerMode producers;
+    private int[] cpus;
+    private Duration shutdownTimeout;
+    private Duration statsInterval;
+    private final List<SourceEntry> sources = new ArrayList<>();
+    private final List<Sink> sinks = new ArrayList<>();
+
+    /** A configured source and its back-pressure policy. */
+    public static final class SourceEntry
+    {
+        public final Source source;
+        public final BackpressurePolicy backpressure;
+
+        SourceEntry(final Source source, final BackpressurePolicy backpressure)
+        {
+            this.source = source;
+            this.backpressure = backpressure;
+        }
+    }
+
+    private TapioConfig(final String file)
+    {
+        this.file = file;
+    }
+
+    /** The embedded defaults (no file needed). */
+    public static TapioConfig defaults() throws ConfigException
+    {
+        try (InputStream in = TapioConfig.class.getResourceAsStream(DEFAULT_RESOURCE))
+        {
+            if (in == null)
+            {
+                throw new ConfigException(DEFAULTS_NAME + ": missing from the jar");
+            }
+            return parse(DEFAULTS_NAME, new InputStreamReader(in, StandardCharsets.UTF_8));
+        }
+        catch (final IOException e)
+        {
+            throw new ConfigException(DEFAULTS_NAME + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static TapioConfig load(final Path path) throws ConfigException
+    {
+        if (!Files.isReadable(path))
+        {
+            throw new ConfigException(path + ": cannot read the config file");
+        }
+        try (Reader r = Files.newBufferedReader(path, StandardCharsets.UTF_8))
+        {
+            return parse(path.toString(), r);
+        }
+        catch (final IOException e)
+        {
+            throw new ConfigException(path + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static TapioConfig parse(final String file, final Reader reader) throws ConfigException
+    {
+        final ConfigNode root = ConfigNode.parse(file, reader);
+        final TapioConfig c = new TapioConfig(file);
+        c.read(root);
+        return c;
+    }
+
+    public static TapioConfig parse(final String file, final String yaml) throws ConfigException
+    {
+        return parse(file, new java.io.StringReader(yaml));
+    }
+
+    private void read(final ConfigNode root) throws ConfigException
+    {
+        final ConfigNode node = root.child("node");
+        final String name = node.string("name", "");
+        nodeName = name.isEmpty() ? null : name;
+        if (nodeName != null && nodeName.getBytes(StandardCharsets.UTF_8).length > 253)
+        {
+            throw node.error("name", "longer than 253 bytes");
+        }
+        node.checkAllKeysUsed();
+
+        final ConfigNode engine = root.child("engine");
+        ringSize = engine.intValue("ringSize", 65_536, 2, 1 << 24);
+        if (Integer.bitCount(ringSize) != 1)
+        {
+            throw engine.error("ringSize", "must be a power of two, got " + ringSize);
+        }
+        slotSize = (int)engine.bytes("slotSize", 512, EventFrames.MIN_ENCODED_LENGTH, 64 * 1024);
+        if (slotSize % 8 != 0)
+        {
+            throw engine.error("slotSize", "must be a multiple of 8 bytes, got " + slotSize);
+        }
+        if ((long)ringSize * slotSize > (1L << 31) - 64)
+        {
+            throw engine.error("slotSize", "ringSize x slotSize must stay under 2 GiB");
+        }
+        threading = ThreadingMode.valueOf(engine.choice("threading", "auto", "auto", "shared", "dedicated")
+            .toUpperCase(java.util.Locale.ROOT));
+        waitStrategy = WaitStrategyKind.fromConfig(
+            engine.choice("waitStrategy", "blocking", "blocking", "sleeping", "yielding", "busy-spin"));
+        producers = ProducerMode.valueOf(engine.choice("producers", "auto", "auto", "single", "multi")
+            .toUpperCase(java.util.Locale.ROOT));
+        cpus = engine.intList("cpus", 0, 4095);
+        shutdownTimeout = engine.duration("shutdownTimeout", Duration.ofSeconds(30));
+        engine.checkAllKeysUsed();
+
+        final ConfigNode stats = root.child("stats");
+        statsInterval = stats.duration("interval", Duration.ofSeconds(1));
+        stats.checkAllKeysUsed();
+
+        final Map<String, SourceFactory> sourceFactories = new LinkedHashMap<>();
+        for (final SourceFactory f : ServiceLoader.load(SourceFactory.class))
+        {
+            sourceFactories.put(f.type(), f);
+        }
+        final Map<String, SinkFactory> sinkFactories = new LinkedHashMap<>();
+        for (final SinkFactory f : ServiceLoader.load(SinkFactory.class))
+        {
+            sinkFactories.put(f.type(), f);
+        }
+
+        final ConfigNode sourcesNode = root.child("sources");
+        final ConfigNode sinksNode = root.child("sinks");
+        final ConfigNode pipeline = root.child("pipeline");
+        final List<String> sourceNames = pipeline.stringList("sources");
+        final List<String> sinkNames = pipeline.stringList("sinks");
+        pipeline.checkAllKeysUsed();
+
+        for (final String key : sourcesNode.keys())
+        {
+            final String type = typeOf(key);
+            final SourceFactory f = sourceFactories.get(type);
+            if (f == null)
+            {
+                throw sourcesNode.error(key, "unknown source type \"" + type + "\" (known: " +
+                    String.join(", ", sourceFactories.keySet()) + ")");
+            }
+            final ConfigNode section = sourcesNode.child(key);
+            final BackpressurePolicy policy = BackpressurePolicy.valueOf(
+                section.choice("backpressure", "block", "block", "drop").toUpperCase(java.util.Locale.ROOT));
+            final Source s = f.create(key, section);
+            section.checkAllKeysUsed();
+            if (sourceNames.contains(key))
+            {
+                sources.add(new SourceEntry(s, policy));
+            }
+        }
+        for (final String key : sinksNode.keys())
+        {
+            final String type = typeOf(key);
+            final SinkFactory f = sinkFactories.get(type);
+            if (f == null)
+            {
+                throw sinksNode.error(key, "unknown sink type \"" + type + "\" (known: " +
+                    String.join(", ", sinkFactories.keySet()) + ")");
+            }
+            final ConfigNode section = sinksNode.child(key);
+            final Sink s = f.create(key, section);
+            section.checkAllKeysUsed();
+            if (sinkNames.contains(key))
+            {
+                sinks.add(s);
+            }
+        }
+        for (final String n : sourceNames)
+        {
+            if (!sourcesNode.has(n))
+            {
+                throw pipeline.error("sources", "\"" + n + "\" is not defined under sources");
+            }
+        }
+        for (final String n : sinkNames)
+        {
+            if (!sinksNode.has(n))
+            {
+                throw pipeline.error("sinks", "\"" + n + "\" is not defined under sinks");
+            }
+        }
+        if (producers == ProducerMode.SINGLE && sources.size() > 1)
+        {
+            throw engine.error("producers", "single, but the pipeline has " + sources.size() + " sources");
+        }
+        root.checkAllKeysUsed();
+    }
+
+    private static String typeOf(final String key)
+    {
+        final int slash = key.indexOf('/');
+        return slash < 0 ? key : key.substring(0, slash);
+    }
+
+    /** Replaces the pipeline's sources with one file source reading {@code path} (- for stdin). */
+    public TapioConfig withInput(final String path) throws ConfigException
+    {
+        if (!FileSource.STDIN.equals(path) && !Files.isReadable(Path.of(path)))
+        {
+            throw new ConfigException("--input: cannot read " + path);
+        }
+        sources.clear();
+        sources.add(new SourceEntry(new FileSource("file/input", path, 1 << 20), BackpressurePolicy.BLOCK));
+        return this;
+    }
+
+    /** Replaces the pipeline's sinks with one file sink writing {@code path} (- for stdout). */
+    public TapioConfig withOutput(final String path)
+    {
+        sinks.clear();
+        sinks.add(new FileSink("file/output", path, false));
+        return this;
+    }
+
+    /** Replaces the pipeline's sources. */
+    public TapioConfig withSources(final List<SourceEntry> replacement)
+    {
+        sources.clear();
+        sources.addAll(replacement);
+        return this;
+    }
+
+    /** Replaces the pipeline's sinks. */
+    public TapioConfig withSinks(final List<Sink> replacement)
+    {
+        sinks.clear();
+        sinks.addAll(replacement);
+        return this;
+    }
+
+    /** An engine builder with every setting, source and sink of this config applied. */
+    public Engine.Builder engineBuilder()
+    {
+        final Engine.Builder b = Engine.builder()
+            .ringSize(ringSize)
+            .slotSize(slotSize)
+            .threading(threading)
+            .waitStrategy(waitStrategy)
+            .producers(producers)
+            .cpus(cpus)
+            .shutdownTimeout(shutdownTimeout);
+        if (nodeName != null)
+        {
+            b.nodeName(nodeName);
+        }
+        for (final SourceEntry s : sources)
+        {
+            b.source(s.source, s.backpressure);
+        }
+        for (final Sink s : sinks)
+        {
+            b.sink(s);
+        }
+        return b;
+    }
+
+    public String file()
+    {
+        return file;
+    }
+
+    public Duration statsInterval()
+    {
+        return statsInterval;
+    }
+
+    public List<SourceEntry> sources()
+    {
+        return List.copyOf(sources);
+    }
+
+    public List<Sink> sinks()
+    {
+        return List.copyOf(sinks);
+    }
+
+    public int ringSize()
+    {
+        return ringSize;
+    }
+
+    public int slotSize()
+    {
+        return slotSize;
+    }
+}

@@ -1,0 +1,31 @@
+package dev.tapio.engine.spi;
+
+/**
+ * An in-process consumer of enriched events, called on the fan-out thread. Sinks must be cheap:
+ * anything that talks to a network reads the journal instead (see docs/ARCHITECTURE.md). An
+ * exception from a sink is counted per sink and logged once with a count; the event still reaches
+ * the other sinks and counts as out.
+ */
+public interface Sink extends AutoCloseable
+{
+    String name();
+
+    /** Called once on the fan-out thread before the first event. */
+    default void open() throws Exception
+    {
+    }
+
+    /** One enriched event; the view is valid only during the call. */
+    void onEvent(EventView event) throws Exception;
+
+    /** End of a ring batch: a good moment to flush buffers. */
+    default void onBatchEnd() throws Exception
+    {
+    }
+
+    /** Called after the last event, on the stopping thread. */
+    @Override
+    default void close() throws Exception
+    {
+    }
+}

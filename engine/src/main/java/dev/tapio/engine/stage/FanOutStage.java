@@ -1,0 +1,132 @@
+package dev.tapio.engine.stage;
+
+import dev.tapio.engine.EngineClock;
+import dev.tapio.engine.metrics.EngineCounters;
+import dev.tapio.engine.metrics.ErrorLog;
+import dev.tapio.engine.metrics.LatencyRecorder;
+import dev.tapio.engine.ring.Slot;
+import dev.tapio.engine.spi.EventView;
+import dev.tapio.engine.spi.Sink;
+import org.agrona.concurrent.status.AtomicCounter;
+
+/**
+ * Last stage: hands each enriched event to every sink, counts it out, and at the end of each batch
+ * records the added latency (origin → now) of every event in the batch with one clock read. A sink
+ * that throws is counted per sink and the event still goes to the others.
+ */
+public final class FanOutStage implements Stage
+{
+    private final Sink[] sinks;
+    private final AtomicCounter[] sinkErrors;
+    private final AtomicCounter out;
+    private final LatencyRecorder latency;
+    private final EngineClock clock;
+    private final ErrorLog errorLog;
+    private final EventView view = new EventView();
+    private final long[] origins;
+    private int inBatch;
+    private int outInBatch;
+
+    public FanOutStage(
+        final Sink[] sinks,
+        final EngineCounters counters,
+        final LatencyRecorder latency,
+        final EngineClock clock,
+        final ErrorLog errorLog,
+        final int ringSize)
+    {
+        this.sinks = sinks.clone();
+        this.sinkErrors = new AtomicCounter[sinks.length];
+        for (int i = 0; i < sinks.length; i++)
+        {
+            sinkErrors[i] = counters.sinkErrors(sinks[i].name());
+        }
+        this.out = counters.eventsOut();
+        this.latency = latency;
+        this.clock = clock;
+        this.errorLog = errorLog;
+        this.origins = new long[ringSize];
+    }
+
+    @Override
+    public String name()
+    {
+        return "fanout";
+    }
+
+    @Override
+    public void onStart()
+    {
+        for (int i = 0; i < sinks.length; i++)
+        {
+            try
+            {
+                sinks[i].open();
+            }
+            catch (final Exception e)
+            {
+                sinkFailed(i, "open", e);
+            }
+        }
+    }
+
+    @Override
+    public void onSlot(final Slot slot, final long sequence)
+    {
+        if (slot.status != Slot.OK)
+        {
+            return;
+        }
+        final Sink[] sinks = this.sinks;
+        for (int i = 0; i < sinks.length; i++)
+        {
+            try
+            {
+                sinks[i].onEvent(view.wrap(slot.buffer, 0, slot.length, sequence));
+            }
+            catch (final Exception e)
+            {
+                sinkFailed(i, "onEvent", e);
+            }
+        }
+        outInBatch++;
+        if (inBatch < origins.length)
+        {
+            origins[inBatch++] = slot.originNanos;
+        }
+    }
+
+    @Override
+    public void onBatchEnd()
+    {
+        for (int i = 0; i < sinks.length; i++)
+        {
+            try
+            {
+                sinks[i].onBatchEnd();
+            }
+            catch (final Exception e)
+            {
+                sinkFailed(i, "onBatchEnd", e);
+            }
+        }
+        final long now = clock.nanoTime();
+        for (int i = 0; i < inBatch; i++)
+        {
+            latency.record(now - origins[i]);
+        }
+        inBatch = 0;
+        if (outInBatch > 0)
+        {
+            out.getAndAddRelease(outInBatch);
+            outInBatch = 0;
+        }
+    }
+
+    private void sinkFailed(final int i, final String op, final Exception e)
+    {
+        sinkErrors[i].increment();
+        errorLog.record("sink " + sinks[i].name() + " " + op + ": " + e.getClass().getSimpleName(),
+            "sink " + sinks[i].name() + ": " + op + " failed: " + e);
+    }
+}
