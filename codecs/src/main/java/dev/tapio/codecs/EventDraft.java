@@ -261,7 +261,7 @@ public final class EventDraft
         hasEventId = true;
         eventId = d.eventId();
         timestamp = d.timestamp();
-        type = d.eventType();
+        type = EventFrames.typeOf(d.eventTypeRaw());
         source = d.source();
         severity = d.severity();
         pid = d.pid();

@@ -34,6 +34,11 @@ public final class EventFrames
     /** Offset of the var-data {@code node} length prefix when there are no attributes. */
     public static final int MAX_ATTRIBUTES = 65_535;
 
+    /** Highest raw value of each enum in this schema version. */
+    public static final int MAX_KNOWN_TYPE = maxOf(EventType.values());
+    public static final int MAX_SOURCE = Source.SYNTHETIC.value();
+    public static final int MAX_SEVERITY = Severity.CRITICAL.value();
+
     public static final int OK = 0;
     public static final int TOO_SHORT = -1;
     public static final int WRONG_SCHEMA = -2;
@@ -50,6 +55,25 @@ public final class EventFrames
 
     private EventFrames()
     {
+    }
+
+    private static int maxOf(final EventType[] types)
+    {
+        int max = 0;
+        for (final EventType t : types)
+        {
+            if (t != EventType.NULL_VAL)
+            {
+                max = Math.max(max, t.value());
+            }
+        }
+        return max;
+    }
+
+    /** The event type for a raw value; OTHER for values this version does not know (newer schemas). */
+    public static EventType typeOf(final int raw)
+    {
+        return raw <= MAX_KNOWN_TYPE ? EventType.get(raw) : EventType.OTHER;
     }
 
     /** A short phrase for a code returned by {@link #validate}. */
@@ -102,8 +126,10 @@ public final class EventFrames
             java.nio.ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
         final int sourceRaw = buffer.getByte(block + EventDecoder.sourceEncodingOffset()) & 0xFF;
         final int severityRaw = buffer.getByte(block + EventDecoder.severityEncodingOffset()) & 0xFF;
-        if (EventType.get(typeRaw) == EventType.NULL_VAL && version == SCHEMA_VERSION ||
-            Source.get((short)sourceRaw) == Source.NULL_VAL || Severity.get((short)severityRaw) == Severity.NULL_VAL)
+        // Raw range checks: the generated get() methods throw on unknown values. A newer schema
+        // version may add event types, which then travel as OTHER.
+        if (typeRaw > MAX_KNOWN_TYPE && version == SCHEMA_VERSION || sourceRaw > MAX_SOURCE ||
+            severityRaw > MAX_SEVERITY)
         {
             return BAD_ENUM;
         }

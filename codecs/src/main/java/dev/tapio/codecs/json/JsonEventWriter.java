@@ -44,7 +44,7 @@ public final class JsonEventWriter
         g.writeString(chars, 0, Rfc3339.format(d.timestamp(), chars, 0));
         g.writeFieldName("ingestTime");
         g.writeString(chars, 0, Rfc3339.format(d.ingestTimestamp(), chars, 0));
-        final EventType type = d.eventType();
+        final EventType type = EventFrames.typeOf(d.eventTypeRaw());
         final boolean other = type == EventType.OTHER || type == EventType.NULL_VAL;
         if (!other)
         {
@@ -163,7 +163,14 @@ public final class JsonEventWriter
         if (other)
         {
             g.writeFieldName("type");
-            g.writeUTF8String(bytes, p, typeNameLength);
+            if (typeNameLength > 0)
+            {
+                g.writeUTF8String(bytes, p, typeNameLength);
+            }
+            else
+            {
+                g.writeString("unknown." + d.eventTypeRaw());
+            }
         }
         if (attrCount > 0)
         {

@@ -66,6 +66,10 @@ public final class SyntheticSource implements Source
         this.pacing = pacing;
         this.rng = seed == 0 ? 0x9E3779B97F4A7C15L : seed;
         this.templates = buildTemplates(new SplittableRandom(seed), namespaces, pods);
+        for (final Template t : templates)
+        {
+            t.encoded = preEncode(t);
+        }
     }
 
     @Override
@@ -92,7 +96,7 @@ public final class SyntheticSource implements Source
         int max = 0;
         for (final Template t : templates)
         {
-            max = Math.max(max, t.encodedLength());
+            max = Math.max(max, t.encoded.length);
         }
         return max;
     }
@@ -123,7 +127,9 @@ public final class SyntheticSource implements Source
             if (due > sent)
             {
                 final int n = (int)Math.min(batch, due - sent);
-                publisher.publishBatch(WRITER, this, n, start + sent * period, period);
+                // Precise pacing measures from intended send times (no coordinated omission);
+                // coarse pacing sends in bursts by design, so it measures from the actual publish.
+                publisher.publishBatch(WRITER, this, n, pacing == Pacing.PRECISE ? start + sent * period : 0, period);
                 sent += n;
                 published = sent;
                 continue;
@@ -147,6 +153,17 @@ public final class SyntheticSource implements Source
         }
     }
 
+    /**
+     * Encodes the next generated event into {@code buffer} at offset 0, outside any engine (for
+     * baselines and tests that need the same mix).
+     *
+     * @return the encoded length, or -1 when it does not fit {@code capacity}.
+     */
+    public int encodeSample(final MutableDirectBuffer buffer, final int capacity, final long timestamp, final long eventId)
+    {
+        return encode(buffer, capacity, timestamp, eventId);
+    }
+
     private static int write(
         final MutableDirectBuffer buffer, final int capacity, final long ingestTimestamp, final long eventId,
         final int index, final SyntheticSource self)
@@ -162,15 +179,29 @@ public final class SyntheticSource implements Source
         x ^= x << 17;
         rng = x;
         final Template t = templates[(int)(x & (TEMPLATES - 1))];
-        if (t.encodedLength() > capacity)
+        final byte[] encoded = t.encoded;
+        if (encoded.length > capacity)
         {
             return -1;
         }
-        final EventEncoder e = encoder.wrapAndApplyHeader(buffer, 0, header)
+        // The template was encoded once with SBE; copy it whole and set what differs per event.
+        buffer.putBytes(0, encoded);
+        encoder.wrap(buffer, EventFrames.HEADER_LENGTH)
             .eventId(eventId)
-            .nodeId(0)
             .timestamp(ingestTimestamp)
-            .ingestTimestamp(ingestTimestamp)
+            .ingestTimestamp(ingestTimestamp);
+        return encoded.length;
+    }
+
+    /** Encodes a template with SBE into its byte form (ids and times zero). */
+    private byte[] preEncode(final Template t)
+    {
+        final org.agrona.concurrent.UnsafeBuffer b = new org.agrona.concurrent.UnsafeBuffer(new byte[t.encodedLength()]);
+        final EventEncoder e = encoder.wrapAndApplyHeader(b, 0, header)
+            .eventId(0)
+            .nodeId(0)
+            .timestamp(0)
+            .ingestTimestamp(0)
             .eventType(t.type)
             .source(t.source)
             .severity(t.severity)
@@ -200,7 +231,12 @@ public final class SyntheticSource implements Source
             .putComm(t.comm, 0, t.comm.length)
             .putMessage(t.message, 0, t.message.length)
             .putTypeName(t.typeName, 0, t.typeName.length);
-        return EventFrames.HEADER_LENGTH + e.encodedLength();
+        final int length = EventFrames.HEADER_LENGTH + e.encodedLength();
+        if (length != b.capacity())
+        {
+            throw new IllegalStateException("template length mismatch: " + length + " != " + b.capacity());
+        }
+        return b.byteArray();
     }
 
     private static final byte[] EMPTY = new byte[0];
@@ -227,6 +263,7 @@ public final class SyntheticSource implements Source
         byte[] typeName = EMPTY;
         byte[][] attrKeys = new byte[0][];
         byte[][] attrValues = new byte[0][];
+        byte[] encoded;
 
         int encodedLength()
         {

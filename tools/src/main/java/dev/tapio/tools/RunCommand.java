@@ -1,0 +1,196 @@
+package dev.tapio.tools;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tapio.engine.Engine;
+import dev.tapio.engine.config.ConfigException;
+import dev.tapio.engine.config.TapioConfig;
+import dev.tapio.engine.metrics.EngineCounters;
+import dev.tapio.engine.sink.FileSink;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code tapio run}: the node process. Loads the config (or the embedded defaults), runs the engine
+ * until the duration ends, every source has finished, or a signal arrives; prints a one-line stats
+ * report on stderr every stats interval and a JSON summary on exit (stdout, or stderr when events go
+ * to stdout).
+ */
+@Command(name = "run", mixinStandardHelpOptions = true, versionProvider = TapioCli.Version.class,
+    description = "Run the node process: sources → decode → correlate → enrich → fan-out → sinks.")
+public final class RunCommand implements Callable<Integer>
+{
+    @Option(names = "--config", paramLabel = "FILE", description = "tapio.yaml; default: the embedded defaults")
+    Path config;
+
+    @Option(names = "--input", paramLabel = "FILE|-", description = "read JSON Lines from FILE (or - for stdin) " +
+        "instead of the configured sources")
+    String input;
+
+    @Option(names = "--output", paramLabel = "FILE|-", description = "write enriched JSON Lines to FILE (or - for " +
+        "stdout) instead of the configured sinks")
+    String output;
+
+    @Option(names = "--duration", paramLabel = "DURATION", converter = DurationConverter.class,
+        description = "stop after this long (e.g. 30s, 5m); default: until the sources finish or Ctrl-C")
+    Duration duration;
+
+    private final PrintStream err = System.err;
+
+    @Override
+    public Integer call() throws Exception
+    {
+        final TapioConfig cfg;
+        try
+        {
+            cfg = config == null ? TapioConfig.defaults() : TapioConfig.load(config);
+            if (input != null)
+            {
+                cfg.withInput(input);
+            }
+            if (output != null)
+            {
+                cfg.withOutput(output);
+            }
+        }
+        catch (final ConfigException e)
+        {
+            err.println("tapio run: " + e.getMessage());
+            return TapioCli.EXIT_USAGE;
+        }
+        if (duration != null && (duration.isNegative() || duration.isZero()))
+        {
+            err.println("tapio run: --duration: must be positive");
+            return TapioCli.EXIT_USAGE;
+        }
+        final Engine engine;
+        try
+        {
+            engine = cfg.engineBuilder().errorStream(err).build();
+        }
+        catch (final IllegalArgumentException e)
+        {
+            err.println("tapio run: " + cfg.file() + ": " + e.getMessage());
+            return TapioCli.EXIT_USAGE;
+        }
+        final boolean eventsOnStdout = cfg.sinks().stream()
+            .anyMatch(s -> s instanceof FileSink && s.name().equals("file/output") && FileSink.STDOUT.equals(output));
+        final PrintStream summaryOut = eventsOnStdout ? err : System.out;
+
+        err.printf(Locale.ROOT, "tapio: node %s, %s threading, %s wait, ring %d x %dB, sources %s, sinks %s%n",
+            engine.settings().nodeName(), engine.threadingMode().name().toLowerCase(Locale.ROOT),
+            engine.settings().waitStrategy().configName(), engine.ringSize(), engine.settings().slotSize(),
+            names(cfg.sources().stream().map(s -> s.source.name()).toArray(String[]::new)),
+            names(cfg.sinks().stream().map(s -> s.name()).toArray(String[]::new)));
+
+        final CountDownLatch stopRequested = new CountDownLatch(1);
+        final CountDownLatch stopped = new CountDownLatch(1);
+        final Thread hook = new Thread(() ->
+        {
+            stopRequested.countDown();
+            try
+            {
+                stopped.await(engine.settings().shutdownTimeout().toMillis() + 5_000, TimeUnit.MILLISECONDS);
+            }
+            catch (final InterruptedException ignored)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }, "tapio-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+
+        final long start = System.nanoTime();
+        engine.start();
+        final long interval = cfg.statsInterval().toNanos();
+        final long end = duration == null ? Long.MAX_VALUE : start + duration.toNanos();
+        long nextStats = start + (interval > 0 ? interval : Long.MAX_VALUE / 2);
+        long lastIn = 0;
+        long lastAt = start;
+        while (true)
+        {
+            final long now = System.nanoTime();
+            if (now >= end || engine.sourcesFinished())
+            {
+                break;
+            }
+            final long wake = Math.min(end, nextStats);
+            if (stopRequested.await(Math.max(1, Math.min(wake - now, 100_000_000L)), TimeUnit.NANOSECONDS))
+            {
+                break;
+            }
+            if (interval > 0 && System.nanoTime() >= nextStats)
+            {
+                final long t = System.nanoTime();
+                final long in = engine.counters().totalIn();
+                printStats(engine, t - start, (in - lastIn) * 1e9 / Math.max(1, t - lastAt));
+                lastIn = in;
+                lastAt = t;
+                nextStats += interval;
+            }
+        }
+        final boolean drained = engine.stop();
+        final long elapsed = System.nanoTime() - start;
+        summaryOut.println(Reports.JSON.writeValueAsString(summary(engine, elapsed, drained)));
+        summaryOut.flush();
+        stopped.countDown();
+        try
+        {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        }
+        catch (final IllegalStateException ignored)
+        {
+            // already shutting down: the hook is running and waits for 'stopped'
+        }
+        return 0;
+    }
+
+    private static String names(final String[] names)
+    {
+        return names.length == 0 ? "(none)" : String.join(",", names);
+    }
+
+    private void printStats(final Engine engine, final long elapsedNanos, final double rate)
+    {
+        final EngineCounters c = engine.counters();
+        final Histogram h = engine.latency().interval();
+        err.printf(Locale.ROOT, "tapio: %6.1fs in=%d out=%d dropped=%d rate=%s ring=%d/%d latency %s%n",
+            elapsedNanos / 1e9, c.totalIn(), c.totalOut(), c.totalDropped(), Reports.rate(rate),
+            engine.ringOccupancy(), engine.ringSize(), Reports.compactLatency(h));
+    }
+
+    static ObjectNode summary(final Engine engine, final long elapsedNanos, final boolean drained)
+    {
+        final EngineCounters c = engine.counters();
+        final ObjectNode o = Reports.JSON.createObjectNode();
+        o.put("node", engine.settings().nodeName());
+        o.put("seconds", Math.round(elapsedNanos / 1e6) / 1e3);
+        final ObjectNode events = o.putObject("events");
+        events.put("in", c.totalIn());
+        events.put("out", c.totalOut());
+        events.put("dropped", c.totalDropped());
+        final ObjectNode reasons = events.putObject("droppedByReason");
+        c.droppedByReason().forEach((k, v) ->
+        {
+            if (v > 0)
+            {
+                reasons.put(k, v);
+            }
+        });
+        o.put("throughput", Math.round(c.totalOut() * 1e9 / Math.max(1, elapsedNanos)));
+        o.set("latency_us", Reports.latencyMicros(engine.latency().cumulative()));
+        o.put("drained", drained);
+        final ObjectNode sources = o.putObject("sources");
+        engine.sourceStates().forEach(sources::put);
+        final ObjectNode counters = o.putObject("counters");
+        c.snapshot().forEach(counters::put);
+        return o;
+    }
+}
