@@ -112,6 +112,19 @@ class JsonRoundTripTest
     }
 
     @Test
+    void writerGivesTheSameJsonThroughACharacterBasedGenerator() throws Exception
+    {
+        encode(FULL_EVENT.replace("process exited", "se\u00f1al \uD83D\uDEA8").replace("kernel.process.exit", "custom.thing"));
+        final java.io.StringWriter chars = new java.io.StringWriter();
+        try (JsonGenerator g = factory.createGenerator(chars))
+        {
+            writer.write(buffer, 0, g);
+        }
+        assertEquals(writeJson(), chars.toString());
+        assertEquals("se\u00f1al \uD83D\uDEA8", JsonTree.object(chars.toString()).get("message"));
+    }
+
+    @Test
     void writerOutputReadsBackToTheSameEncoding() throws Exception
     {
         encode(FULL_EVENT);
