@@ -4,6 +4,7 @@ import dev.tapio.codecs.sbe.EventDecoder;
 import dev.tapio.codecs.sbe.EventEncoder;
 import dev.tapio.codecs.sbe.EventType;
 import dev.tapio.codecs.sbe.GroupSizeEncodingDecoder;
+import dev.tapio.codecs.sbe.ImpactDecoder;
 import dev.tapio.codecs.sbe.MessageHeaderDecoder;
 import dev.tapio.codecs.sbe.Severity;
 import dev.tapio.codecs.sbe.Source;
@@ -31,13 +32,8 @@ public final class EventFrames
     /** Bytes of an event with no attributes and every string empty. */
     public static final int MIN_ENCODED_LENGTH =
         HEADER_LENGTH + BLOCK_LENGTH + GROUP_HEADER_LENGTH + VAR_FIELDS * VAR_LENGTH_PREFIX;
-    /** Offset of the var-data {@code node} length prefix when there are no attributes. */
-    public static final int MAX_ATTRIBUTES = 65_535;
-
-    /** Highest raw value of each enum in this schema version. */
-    public static final int MAX_KNOWN_TYPE = maxOf(EventType.values());
-    public static final int MAX_SOURCE = Source.SYNTHETIC.value();
-    public static final int MAX_SEVERITY = Severity.CRITICAL.value();
+    /** Most attributes one event can carry: the generated encoder refuses a larger group count. */
+    public static final int MAX_ATTRIBUTES = EventEncoder.AttributesEncoder.countMaxValue();
 
     public static final int OK = 0;
     public static final int TOO_SHORT = -1;
@@ -48,6 +44,16 @@ public final class EventFrames
     public static final int BAD_ENUM = -6;
     public static final int OLD_VERSION = -7;
 
+    private static final int CUSTOMER_FACING_OFFSET =
+        EventDecoder.impactEncodingOffset() + ImpactDecoder.customerFacingEncodingOffset();
+    private static final int SLO_IMPACT_OFFSET =
+        EventDecoder.impactEncodingOffset() + ImpactDecoder.sloImpactEncodingOffset();
+
+    /** Raw values the generated enum lookups know (they throw on any other), NULL_VAL excluded. */
+    private static final boolean[] KNOWN_TYPES = known(EventType.values());
+    private static final boolean[] KNOWN_SOURCES = known(Source.values());
+    private static final boolean[] KNOWN_SEVERITIES = known(Severity.values());
+
     private static final String[] REASONS = {
         "ok", "shorter than a header and block", "wrong schema id", "wrong template id", "bad block length",
         "var data runs past the end", "enum value out of range", "unsupported schema version"
@@ -57,23 +63,49 @@ public final class EventFrames
     {
     }
 
-    private static int maxOf(final EventType[] types)
-    {
-        int max = 0;
-        for (final EventType t : types)
-        {
-            if (t != EventType.NULL_VAL)
-            {
-                max = Math.max(max, t.value());
-            }
-        }
-        return max;
-    }
-
     /** The event type for a raw value; OTHER for values this version does not know (newer schemas). */
     public static EventType typeOf(final int raw)
     {
-        return raw <= MAX_KNOWN_TYPE ? EventType.get(raw) : EventType.OTHER;
+        return isKnown(KNOWN_TYPES, raw) ? EventType.get(raw) : EventType.OTHER;
+    }
+
+    private static boolean[] known(final Enum<?>[] values)
+    {
+        int max = 0;
+        for (final Enum<?> v : values)
+        {
+            if (!"NULL_VAL".equals(v.name()))
+            {
+                max = Math.max(max, raw(v));
+            }
+        }
+        final boolean[] known = new boolean[max + 1];
+        for (final Enum<?> v : values)
+        {
+            if (!"NULL_VAL".equals(v.name()))
+            {
+                known[raw(v)] = true;
+            }
+        }
+        return known;
+    }
+
+    private static int raw(final Enum<?> v)
+    {
+        if (v instanceof EventType)
+        {
+            return ((EventType)v).value();
+        }
+        if (v instanceof Source)
+        {
+            return ((Source)v).value();
+        }
+        return ((Severity)v).value();
+    }
+
+    private static boolean isKnown(final boolean[] known, final int raw)
+    {
+        return raw < known.length && known[raw];
     }
 
     /** A short phrase for a code returned by {@link #validate}. */
@@ -126,10 +158,12 @@ public final class EventFrames
             java.nio.ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
         final int sourceRaw = buffer.getByte(block + EventDecoder.sourceEncodingOffset()) & 0xFF;
         final int severityRaw = buffer.getByte(block + EventDecoder.severityEncodingOffset()) & 0xFF;
-        // Raw range checks: the generated get() methods throw on unknown values. A newer schema
-        // version may add event types, which then travel as OTHER.
-        if (typeRaw > MAX_KNOWN_TYPE && version == SCHEMA_VERSION || sourceRaw > MAX_SOURCE ||
-            severityRaw > MAX_SEVERITY)
+        final int customerFacingRaw = buffer.getByte(block + CUSTOMER_FACING_OFFSET) & 0xFF;
+        final int sloImpactRaw = buffer.getByte(block + SLO_IMPACT_OFFSET) & 0xFF;
+        // A newer version may add event types; sources, severities and flags must be known.
+        if (version == SCHEMA_VERSION && !isKnown(KNOWN_TYPES, typeRaw) ||
+            !isKnown(KNOWN_SOURCES, sourceRaw) || !isKnown(KNOWN_SEVERITIES, severityRaw) ||
+            customerFacingRaw > 1 || sloImpactRaw > 1)
         {
             return BAD_ENUM;
         }

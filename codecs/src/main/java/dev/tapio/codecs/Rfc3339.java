@@ -21,7 +21,8 @@ public final class Rfc3339
      * Parses a timestamp.
      *
      * @return epoch nanoseconds.
-     * @throws IllegalArgumentException naming the problem when the text is not RFC 3339.
+     * @throws IllegalArgumentException naming the problem when the text is not RFC 3339 or the instant
+     *                                  is outside what a long of epoch nanoseconds holds (years 1677 to 2262).
      */
     public static long parse(final char[] s, final int offset, final int length)
     {
@@ -31,21 +32,21 @@ public final class Rfc3339
             throw new IllegalArgumentException("timestamp too short, expected e.g. 2026-11-21T10:00:00Z");
         }
         int p = offset;
-        final int year = digits(s, p, 4);
-        expect(s, p + 4, '-');
-        final int month = digits(s, p + 5, 2);
-        expect(s, p + 7, '-');
-        final int day = digits(s, p + 8, 2);
+        final int year = digits(s, offset, p, 4);
+        expect(s, offset, p + 4, '-');
+        final int month = digits(s, offset, p + 5, 2);
+        expect(s, offset, p + 7, '-');
+        final int day = digits(s, offset, p + 8, 2);
         final char t = s[p + 10];
         if (t != 'T' && t != 't' && t != ' ')
         {
             throw new IllegalArgumentException("expected 'T' at position 10");
         }
-        final int hour = digits(s, p + 11, 2);
-        expect(s, p + 13, ':');
-        final int minute = digits(s, p + 14, 2);
-        expect(s, p + 16, ':');
-        final int second = digits(s, p + 17, 2);
+        final int hour = digits(s, offset, p + 11, 2);
+        expect(s, offset, p + 13, ':');
+        final int minute = digits(s, offset, p + 14, 2);
+        expect(s, offset, p + 16, ':');
+        final int second = digits(s, offset, p + 17, 2);
         p += 19;
         if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 ||
             second > 60)
@@ -91,9 +92,13 @@ public final class Rfc3339
             {
                 throw new IllegalArgumentException("bad time zone offset");
             }
-            final int oh = digits(s, p + 1, 2);
-            expect(s, p + 3, ':');
-            final int om = digits(s, p + 4, 2);
+            final int oh = digits(s, offset, p + 1, 2);
+            expect(s, offset, p + 3, ':');
+            final int om = digits(s, offset, p + 4, 2);
+            if (oh > 23 || om > 59)
+            {
+                throw new IllegalArgumentException("time zone offset out of range");
+            }
             offsetSeconds = (oh * 3600L + om * 60L) * (z == '+' ? 1 : -1);
             p += 6;
         }
@@ -108,7 +113,19 @@ public final class Rfc3339
         final long days = daysFromCivil(year, month, day);
         final long epochSeconds = days * SECONDS_PER_DAY + hour * 3600L + minute * 60L + Math.min(second, 59) -
             offsetSeconds;
-        return epochSeconds * NANOS_PER_SECOND + nanos;
+        try
+        {
+            // Before 1970 with a fraction, go through the next second so that the earliest instant a
+            // long holds (1677-09-21T00:12:43.145224192Z) does not overflow on the way.
+            return epochSeconds < 0 && nanos > 0 ?
+                Math.addExact(Math.multiplyExact(epochSeconds + 1, NANOS_PER_SECOND), nanos - NANOS_PER_SECOND) :
+                Math.addExact(Math.multiplyExact(epochSeconds, NANOS_PER_SECOND), nanos);
+        }
+        catch (final ArithmeticException e)
+        {
+            throw new IllegalArgumentException(
+                "timestamp out of range (1677-09-21T00:12:43.145224192Z to 2262-04-11T23:47:16.854775807Z)");
+        }
     }
 
     public static long parse(final String s)
@@ -200,7 +217,8 @@ public final class Rfc3339
         }
     }
 
-    private static int digits(final char[] s, final int offset, final int count)
+    /** Reads {@code count} digits at {@code offset}; positions in messages count from {@code start}. */
+    private static int digits(final char[] s, final int start, final int offset, final int count)
     {
         int v = 0;
         for (int i = 0; i < count; i++)
@@ -208,18 +226,18 @@ public final class Rfc3339
             final char c = s[offset + i];
             if (c < '0' || c > '9')
             {
-                throw new IllegalArgumentException("expected a digit at position " + (offset + i));
+                throw new IllegalArgumentException("expected a digit at position " + (offset + i - start));
             }
             v = v * 10 + (c - '0');
         }
         return v;
     }
 
-    private static void expect(final char[] s, final int index, final char c)
+    private static void expect(final char[] s, final int start, final int index, final char c)
     {
         if (s[index] != c)
         {
-            throw new IllegalArgumentException("expected '" + c + "' at position " + index);
+            throw new IllegalArgumentException("expected '" + c + "' at position " + (index - start));
         }
     }
 }

@@ -218,7 +218,7 @@ public final class JsonEventReader
     {
         if (v == JsonToken.VALUE_NUMBER_INT)
         {
-            d.eventId = p.getLongValue();
+            d.eventId = longField(p, v, "id", Long.MIN_VALUE, Long.MAX_VALUE);
             d.hasEventId = true;
             return;
         }
@@ -251,7 +251,7 @@ public final class JsonEventReader
     {
         if (v == JsonToken.VALUE_NUMBER_INT)
         {
-            return p.getLongValue();
+            return longField(p, v, "time", Long.MIN_VALUE, Long.MAX_VALUE);
         }
         expectString(p, v, "time");
         try

@@ -16,7 +16,9 @@ import java.io.IOException;
 /**
  * Writes an encoded {@code Event} as one JSON object (the external form in docs/EVENT-FORMAT.md),
  * through a caller's Jackson {@link JsonGenerator}. Strings go out as raw UTF-8 with escaping, ids
- * and times from reusable char buffers: no per-event objects. Not thread-safe: one per writing thread.
+ * and times from reusable char buffers: no per-event objects with a byte-based generator (over an
+ * OutputStream); a character-based one (over a Writer) works too, decoding each string to a String.
+ * Not thread-safe: one per writing thread.
  */
 public final class JsonEventWriter
 {
@@ -50,7 +52,7 @@ public final class JsonEventWriter
         {
             final byte[] name = EventTypes.nameUtf8(type);
             g.writeFieldName("type");
-            g.writeUTF8String(name, 0, name.length);
+            utf8(g, name, 0, name.length);
         }
         g.writeStringField("source", EventTypes.name(d.source()));
         g.writeStringField("severity", EventTypes.name(d.severity()));
@@ -165,7 +167,7 @@ public final class JsonEventWriter
             g.writeFieldName("type");
             if (typeNameLength > 0)
             {
-                g.writeUTF8String(bytes, p, typeNameLength);
+                utf8(g, bytes, p, typeNameLength);
             }
             else
             {
@@ -181,7 +183,7 @@ public final class JsonEventWriter
                 final int kl = attrOffsets[2 * i];
                 final int vl = attrOffsets[2 * i + 1];
                 g.writeFieldName(new String(bytes, a, kl, java.nio.charset.StandardCharsets.UTF_8));
-                g.writeUTF8String(bytes, a + kl, vl);
+                utf8(g, bytes, a + kl, vl);
                 a += kl + vl;
             }
             g.writeEndObject();
@@ -194,9 +196,27 @@ public final class JsonEventWriter
         if (length > 0)
         {
             g.writeFieldName(name);
-            g.writeUTF8String(bytes, offset, length);
+            utf8(g, bytes, offset, length);
         }
         return offset + length;
+    }
+
+    /**
+     * Writes UTF-8 bytes as a string value: raw through a byte-based generator; a character-based one
+     * (over a {@link java.io.Writer}) does not support {@link JsonGenerator#writeUTF8String}, so the
+     * bytes are decoded for it.
+     */
+    private static void utf8(final JsonGenerator g, final byte[] src, final int offset, final int length)
+        throws IOException
+    {
+        if (g.getOutputTarget() instanceof java.io.Writer)
+        {
+            g.writeString(new String(src, offset, length, java.nio.charset.StandardCharsets.UTF_8));
+        }
+        else
+        {
+            g.writeUTF8String(src, offset, length);
+        }
     }
 
     private void hexField(final JsonGenerator g, final String name, final long value) throws IOException
