@@ -48,6 +48,27 @@ public final class EventFrames
         "var data runs past the end", "enum value out of range", "unsupported schema version"
     };
 
+    /** Valid raw values of each enum, by value (the null value excluded). */
+    private static final boolean[] KNOWN_EVENT_TYPES = new boolean[1 << 16];
+    private static final boolean[] KNOWN_SOURCES = new boolean[1 << 8];
+    private static final boolean[] KNOWN_SEVERITIES = new boolean[1 << 8];
+
+    static
+    {
+        for (final EventType t : EventType.values())
+        {
+            KNOWN_EVENT_TYPES[t.value()] = t != EventType.NULL_VAL;
+        }
+        for (final Source s : Source.values())
+        {
+            KNOWN_SOURCES[s.value()] = s != Source.NULL_VAL;
+        }
+        for (final Severity s : Severity.values())
+        {
+            KNOWN_SEVERITIES[s.value()] = s != Severity.NULL_VAL;
+        }
+    }
+
     private EventFrames()
     {
     }
@@ -102,8 +123,9 @@ public final class EventFrames
             java.nio.ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
         final int sourceRaw = buffer.getByte(block + EventDecoder.sourceEncodingOffset()) & 0xFF;
         final int severityRaw = buffer.getByte(block + EventDecoder.severityEncodingOffset()) & 0xFF;
-        if (EventType.get(typeRaw) == EventType.NULL_VAL && version == SCHEMA_VERSION ||
-            Source.get((short)sourceRaw) == Source.NULL_VAL || Severity.get((short)severityRaw) == Severity.NULL_VAL)
+        // Table look-ups, not EventType.get() & co: those throw on a value the schema does not know.
+        if (!KNOWN_EVENT_TYPES[typeRaw] && version == SCHEMA_VERSION ||
+            !KNOWN_SOURCES[sourceRaw] || !KNOWN_SEVERITIES[severityRaw])
         {
             return BAD_ENUM;
         }
