@@ -82,6 +82,30 @@ class StopDrainTest
 
     @ParameterizedTest
     @EnumSource(value = ThreadingMode.class, names = { "SHARED", "DEDICATED" })
+    void stopRightAfterStartStillDeliversWhatWasPublished(final ThreadingMode mode) throws Exception
+    {
+        final EventDraft draft = new EventDraft();
+        for (int round = 0; round < 50; round++)
+        {
+            final RecordingSink sink = new RecordingSink("sink");
+            final Engine engine = Engine.builder()
+                .ringSize(8)
+                .threading(mode)
+                .producers(ProducerMode.MULTI)
+                .nodeName("node-1")
+                .sink(sink)
+                .build()
+                .start();
+            final Publisher host = engine.publisher("host", BackpressurePolicy.BLOCK);
+            assertEquals(Publisher.ACCEPTED, host.publish(Drafts.numbered(draft, round)));
+            assertTrue(engine.stop(), "stop() reports a complete drain");
+            assertEquals(List.of((long)round), sink.ids(), "round " + round);
+            assertEquals(1, engine.counters().totalOut(), "round " + round);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = ThreadingMode.class, names = { "SHARED", "DEDICATED" })
     void stopWhileASourceIsBlockedOnAFullRingLosesNothing(final ThreadingMode mode) throws Exception
     {
         final RecordingSink sink = new RecordingSink("slow");
