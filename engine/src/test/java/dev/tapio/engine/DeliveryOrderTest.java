@@ -24,6 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DeliveryOrderTest
 {
     private static final int EVENTS = 20_000;
+    private static final int PER_PRODUCER = 10_000;
 
     static Stream<Arguments> modesAndStrategies()
     {
@@ -89,8 +90,8 @@ class DeliveryOrderTest
             .ringSize(128)
             .threading(mode)
             .nodeName("node-1")
-            .source(new SequenceSource("a", 1, EVENTS), BackpressurePolicy.BLOCK)
-            .source(new SequenceSource("b", 1_000_001, EVENTS), BackpressurePolicy.BLOCK)
+            .source(new SequenceSource("a", 1, PER_PRODUCER), BackpressurePolicy.BLOCK)
+            .source(new SequenceSource("b", 1_000_001, PER_PRODUCER), BackpressurePolicy.BLOCK)
             .sink(sink)
             .build()
             .start();
@@ -111,10 +112,10 @@ class DeliveryOrderTest
                 assertEquals(nextB++, id, "source b out of order");
             }
         }
-        assertEquals(1 + EVENTS, nextA);
-        assertEquals(1_000_001 + EVENTS, nextB);
-        assertEquals(2L * EVENTS, engine.counters().totalOut());
-        assertEquals(2L * EVENTS, engine.counters().totalIn());
+        assertEquals(1 + PER_PRODUCER, nextA);
+        assertEquals(1_000_001 + PER_PRODUCER, nextB);
+        assertEquals(2L * PER_PRODUCER, engine.counters().totalOut());
+        assertEquals(2L * PER_PRODUCER, engine.counters().totalIn());
     }
 
     @ParameterizedTest
