@@ -71,6 +71,7 @@ public final class Engine implements AutoCloseable
     private final List<SourceRunner> sourceRunners = new ArrayList<>();
     private final List<Sink> sinks;
     private final List<String> stageThreads = new ArrayList<>();
+    private final CountDownLatch stagesStarted;
     private volatile boolean running;
     private volatile boolean accepting;
     private boolean started;
@@ -102,16 +103,19 @@ public final class Engine implements AutoCloseable
             sinks.toArray(new Sink[0]), counters, latency, clock, errorLog, settings.ringSize());
         if (threading == ThreadingMode.SHARED)
         {
+            stagesStarted = new CountDownLatch(1);
             stageThreads.add("tapio-stages");
-            disruptor.handleEventsWith(new StageHandler(counters, errorLog, decode, correlate, enrich, fanout));
+            disruptor.handleEventsWith(new StageHandler(counters, errorLog, decode, correlate, enrich, fanout)
+                .onStarted(stagesStarted::countDown));
         }
         else
         {
+            stagesStarted = new CountDownLatch(4);
             EventHandlerGroup<Slot> group = null;
             for (final Stage s : new Stage[]{ decode, correlate, enrich, fanout })
             {
                 stageThreads.add("tapio-" + s.name());
-                final StageHandler h = new StageHandler(counters, errorLog, s);
+                final StageHandler h = new StageHandler(counters, errorLog, s).onStarted(stagesStarted::countDown);
                 group = group == null ? disruptor.handleEventsWith(h) : group.then(h);
             }
         }
@@ -126,7 +130,11 @@ public final class Engine implements AutoCloseable
         return new Builder();
     }
 
-    /** Starts the stage threads, then one thread per source. */
+    /**
+     * Starts the stage threads and waits until they run, then starts one thread per source. (The
+     * Disruptor's shutdown ignores a stage thread that has not begun yet, so stop() soon after
+     * start() would otherwise halt it with events still in the ring.)
+     */
     public synchronized Engine start()
     {
         if (started)
@@ -137,6 +145,18 @@ public final class Engine implements AutoCloseable
         running = true;
         accepting = true;
         disruptor.start();
+        try
+        {
+            if (!stagesStarted.await(settings.shutdownTimeout().toNanos(), TimeUnit.NANOSECONDS))
+            {
+                errorLog.record("engine: start timeout", "engine: the stage threads did not start within " +
+                    settings.shutdownTimeout());
+            }
+        }
+        catch (final InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+        }
         for (final SourceRunner r : sourceRunners)
         {
             r.start();

@@ -149,12 +149,28 @@ public final class ConfigNode
         return path.isEmpty() ? key : path + "." + key;
     }
 
-    /** An error at this key (or at this mapping when the key is absent). */
+    /**
+     * An error at this key (or at this mapping when the key is absent). The line is the key's: a
+     * mapping or block list under the key starts on a later line.
+     */
     public ConfigException error(final String key, final String message)
     {
+        return new ConfigException(file + ":" + keyLine(key) + ": " + qualify(key) + ": " + message);
+    }
+
+    /** An error at item {@code index} of the list at key (at the key when the value is no list). */
+    public ConfigException error(final String key, final int index, final String message)
+    {
         final Node n = entries.get(key);
-        final int l = n != null ? line(n) : line;
+        final int l = n instanceof SequenceNode && index >= 0 && index < ((SequenceNode)n).getValue().size() ?
+            line(((SequenceNode)n).getValue().get(index)) : keyLine(key);
         return new ConfigException(file + ":" + l + ": " + qualify(key) + ": " + message);
+    }
+
+    private int keyLine(final String key)
+    {
+        final Node k = keyNodes.get(key);
+        return k != null ? line(k) : line;
     }
 
     /** The nested mapping at key; an empty one when absent or null. */
@@ -164,13 +180,13 @@ public final class ConfigNode
         final Node n = entries.get(key);
         if (n == null || isNull(n))
         {
-            return new ConfigNode(file, qualify(key), null, n != null ? line(n) : line);
+            return new ConfigNode(file, qualify(key), null, keyLine(key));
         }
         if (!(n instanceof MappingNode))
         {
             throw error(key, "expected a mapping of settings");
         }
-        return new ConfigNode(file, qualify(key), (MappingNode)n, line(n));
+        return new ConfigNode(file, qualify(key), (MappingNode)n, keyLine(key));
     }
 
     public String string(final String key, final String defaultValue) throws ConfigException

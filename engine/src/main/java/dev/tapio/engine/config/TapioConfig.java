@@ -209,18 +209,18 @@ public final class TapioConfig
                 sinks.add(s);
             }
         }
-        for (final String n : sourceNames)
+        for (int i = 0; i < sourceNames.size(); i++)
         {
-            if (!sourcesNode.has(n))
+            if (!sourcesNode.has(sourceNames.get(i)))
             {
-                throw pipeline.error("sources", "\"" + n + "\" is not defined under sources");
+                throw pipeline.error("sources", i, "\"" + sourceNames.get(i) + "\" is not defined under sources");
             }
         }
-        for (final String n : sinkNames)
+        for (int i = 0; i < sinkNames.size(); i++)
         {
-            if (!sinksNode.has(n))
+            if (!sinksNode.has(sinkNames.get(i)))
             {
-                throw pipeline.error("sinks", "\"" + n + "\" is not defined under sinks");
+                throw pipeline.error("sinks", i, "\"" + sinkNames.get(i) + "\" is not defined under sinks");
             }
         }
         if (producers == ProducerMode.SINGLE && sources.size() > 1)

@@ -143,6 +143,11 @@ public final class Units
             {
                 throw new NumberFormatException();
             }
+            if (v > 0 && v < 1)
+            {
+                // (long) would make it 0, which means unlimited.
+                throw new IllegalArgumentException("a rate must be at least 1/s (or max), got \"" + text + "\"");
+            }
             return (long)v;
         }
         catch (final NumberFormatException e)

@@ -26,6 +26,7 @@ public final class StageHandler implements EventHandler<Slot>
     private final AtomicCounter[] errors;
     private final ErrorLog errorLog;
     private final String name;
+    private Runnable onStarted = () -> { };
 
     public StageHandler(final EngineCounters counters, final ErrorLog errorLog, final Stage... stages)
     {
@@ -46,12 +47,26 @@ public final class StageHandler implements EventHandler<Slot>
         return name;
     }
 
+    /** Runs on the stage thread once its stages have started (the Disruptor then counts it as running). */
+    public StageHandler onStarted(final Runnable callback)
+    {
+        this.onStarted = callback;
+        return this;
+    }
+
     @Override
     public void onStart()
     {
-        for (final Stage s : stages)
+        try
         {
-            s.onStart();
+            for (final Stage s : stages)
+            {
+                s.onStart();
+            }
+        }
+        finally
+        {
+            onStarted.run();
         }
     }
 
