@@ -3,6 +3,7 @@ package dev.tapio.tools.bench;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tapio.codecs.Hex;
 import dev.tapio.codecs.json.JsonEventWriter;
 import dev.tapio.engine.source.SyntheticSource;
 import org.HdrHistogram.Histogram;
@@ -22,6 +23,7 @@ import java.util.concurrent.locks.LockSupport;
  * four stages as threads joined by {@link ArrayBlockingQueue}s, carrying Jackson-bound
  * {@link BaselineEvent} objects (one new object per event, copied from Jackson-decoded templates
  * of the same synthetic mix the engine uses), blocking when a queue is full (nothing dropped).
+ * Trace and span ids are hex strings made with a table-driven formatter, as OpenTelemetry's do.
  *
  * <pre>
  *   producer ─ABQ─► decode ─ABQ─► correlate ─ABQ─► enrich ─ABQ─► fan-out (count, latency)
@@ -119,11 +121,11 @@ public final class BaselinePipeline
             final ThreadLocalRandom r = ThreadLocalRandom.current();
             if (e.traceId == null)
             {
-                e.traceId = String.format("%016x%016x", r.nextLong(), r.nextLong());
+                e.traceId = Hex.toHex(r.nextLong()) + Hex.toHex(r.nextLong());
             }
             if (e.spanId == null)
             {
-                e.spanId = String.format("%016x", r.nextLong());
+                e.spanId = Hex.toHex(r.nextLong());
             }
         });
         final Thread enrich = stage("baseline-enrich", q3, q4, e ->
