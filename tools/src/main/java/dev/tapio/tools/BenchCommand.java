@@ -226,9 +226,12 @@ public final class BenchCommand implements Callable<Integer>
         final EngineCounters c = engine.counters();
         final long start = System.nanoTime();
         engine.start();
+        // Block until the source is done (no third thread polling on a 2-core machine), then
+        // poll briefly for the last events to pass fan-out.
+        engine.awaitSources(Duration.ofDays(1));
         while (c.totalOut() + c.totalDropped() < n)
         {
-            LockSupport.parkNanos(50_000);
+            LockSupport.parkNanos(20_000);
             if (engine.sourcesFinished() && engine.sourceStates().values().stream().anyMatch(s -> s.startsWith("failed")))
             {
                 break;
