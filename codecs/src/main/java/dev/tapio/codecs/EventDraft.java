@@ -50,6 +50,9 @@ public final class EventDraft
     public long parentSpanId;
     public long correlationId;
     public int patternId;
+    /** Ids of related events (the {@code related} group); the first {@link #relatedCount} are used. */
+    public final long[] related = new long[EventFrames.MAX_RELATED];
+    public int relatedCount;
     public float businessImpact;
     public boolean customerFacing;
     public boolean sloImpact;
@@ -94,6 +97,7 @@ public final class EventDraft
         parentSpanId = 0;
         correlationId = 0;
         patternId = 0;
+        relatedCount = 0;
         businessImpact = 0f;
         customerFacing = false;
         sloImpact = false;
@@ -160,6 +164,7 @@ public final class EventDraft
         {
             n += 2 * EventFrames.VAR_LENGTH_PREFIX + keys[i].length() + values[i].length();
         }
+        n += relatedCount * EventFrames.RELATED_ENTRY_LENGTH;
         for (final Utf8Text v : vars)
         {
             n += v.length();
@@ -241,6 +246,11 @@ public final class EventDraft
                 .putKey(keys[i].bytes(), 0, keys[i].length())
                 .putValue(values[i].bytes(), 0, values[i].length());
         }
+        final EventEncoder.RelatedEncoder rel = e.relatedCount(relatedCount);
+        for (int i = 0; i < relatedCount; i++)
+        {
+            rel.next().eventId(related[i]);
+        }
         e.putNodeName(vars[NODE].bytes(), 0, vars[NODE].length());
         e.putNamespaceName(vars[NAMESPACE].bytes(), 0, vars[NAMESPACE].length());
         e.putPod(vars[POD].bytes(), 0, vars[POD].length());
@@ -285,6 +295,13 @@ public final class EventDraft
             keys[i].set(scratch, 0, a.getKey(scratch, 0, a.keyLength()));
             ensureScratch(a.valueLength());
             values[i].set(scratch, 0, a.getValue(scratch, 0, a.valueLength()));
+        }
+        for (final EventDecoder.RelatedDecoder r : d.related())
+        {
+            if (relatedCount < related.length)
+            {
+                related[relatedCount++] = r.eventId();
+            }
         }
         ensureScratch(d.nodeNameLength());
         vars[NODE].set(scratch, 0, d.getNodeName(scratch, 0, d.nodeNameLength()));

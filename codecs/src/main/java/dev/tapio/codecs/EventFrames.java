@@ -29,9 +29,13 @@ public final class EventFrames
     public static final int VAR_LENGTH_PREFIX = 2;
     /** Var-data fields after the attributes group, in schema order. */
     public static final int VAR_FIELDS = 10;
-    /** Bytes of an event with no attributes and every string empty. */
+    /** Bytes of one entry of the {@code related} group (an event id). */
+    public static final int RELATED_ENTRY_LENGTH = 8;
+    /** Most related event ids an event carries (correlation writes at most this many). */
+    public static final int MAX_RELATED = 16;
+    /** Bytes of an event with no attributes, no related ids and every string empty. */
     public static final int MIN_ENCODED_LENGTH =
-        HEADER_LENGTH + BLOCK_LENGTH + GROUP_HEADER_LENGTH + VAR_FIELDS * VAR_LENGTH_PREFIX;
+        HEADER_LENGTH + BLOCK_LENGTH + 2 * GROUP_HEADER_LENGTH + VAR_FIELDS * VAR_LENGTH_PREFIX;
     /** Most attributes one event can carry: the generated encoder refuses a larger group count. */
     public static final int MAX_ATTRIBUTES = EventEncoder.AttributesEncoder.countMaxValue();
 
@@ -183,6 +187,17 @@ public final class EventFrames
                 p += VAR_LENGTH_PREFIX + (buffer.getShort(p, java.nio.ByteOrder.LITTLE_ENDIAN) & 0xFFFF);
             }
         }
+        if (p + GROUP_HEADER_LENGTH > end)
+        {
+            return TRUNCATED;
+        }
+        final int relatedBlockLength = buffer.getShort(p, java.nio.ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
+        final int relatedCount = buffer.getShort(p + 2, java.nio.ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
+        if (relatedBlockLength < RELATED_ENTRY_LENGTH && relatedCount > 0)
+        {
+            return BAD_BLOCK_LENGTH;
+        }
+        p += GROUP_HEADER_LENGTH + relatedCount * relatedBlockLength;
         for (int i = 0; i < VAR_FIELDS; i++)
         {
             if (p + VAR_LENGTH_PREFIX > end)

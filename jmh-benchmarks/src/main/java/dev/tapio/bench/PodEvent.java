@@ -139,6 +139,7 @@ public final class PodEvent
                 .putKey(keysUtf8[i], 0, keysUtf8[i].length)
                 .putValue(valuesUtf8[i], 0, valuesUtf8[i].length);
         }
+        e.relatedCount(0);
         final byte[] node = enriched ? nodeUtf8 : EMPTY;
         e.putNodeName(node, 0, node.length)
             .putNamespaceName(namespaceUtf8, 0, namespaceUtf8.length)

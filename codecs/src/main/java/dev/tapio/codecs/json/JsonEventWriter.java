@@ -27,6 +27,18 @@ public final class JsonEventWriter
     private final char[] chars = new char[64];
     private byte[] bytes = new byte[512];
     private int[] attrOffsets = new int[32];
+    private final long[] related = new long[dev.tapio.codecs.EventFrames.MAX_RELATED];
+    private java.util.function.IntFunction<String> patternNames = id -> null;
+
+    /**
+     * Names correlation patterns by id in the output ({@code "pattern": "crash-loop"}); without it, or
+     * for an id it returns null for, the numeric id is written. The function must not allocate per call.
+     */
+    public JsonEventWriter patternNames(final java.util.function.IntFunction<String> names)
+    {
+        this.patternNames = names;
+        return this;
+    }
 
     /** Writes the event at {@code offset} (header first) as a JSON object. */
     public void write(final DirectBuffer buffer, final int offset, final JsonGenerator g) throws IOException
@@ -93,27 +105,6 @@ public final class JsonEventWriter
         }
         hexField(g, "spanId", d.spanId());
         hexField(g, "parentSpanId", d.parentSpanId());
-        final long correlationId = d.correlationId();
-        if (correlationId != 0)
-        {
-            g.writeObjectFieldStart("correlation");
-            g.writeFieldName("id");
-            g.writeString(chars, 0, Hex.put(correlationId, chars, 0));
-            g.writeNumberField("pattern", d.patternId());
-            g.writeEndObject();
-        }
-        final float business = d.impact().business();
-        final boolean customerFacing = d.impact().customerFacing() == BooleanType.T;
-        final boolean sloImpact = d.impact().sloImpact() == BooleanType.T;
-        if (correlationId != 0 || business != 0f || customerFacing || sloImpact)
-        {
-            g.writeObjectFieldStart("impact");
-            g.writeNumberField("business", business);
-            g.writeBooleanField("customerFacing", customerFacing);
-            g.writeBooleanField("sloImpact", sloImpact);
-            g.writeEndObject();
-        }
-
         // Attributes precede the strings in SBE order; keep them to write last.
         int attrBytes = 0;
         int attrCount = 0;
@@ -130,6 +121,52 @@ public final class JsonEventWriter
             attrOffsets[2 * attrCount + 1] = vl;
             attrBytes += kl + vl;
             attrCount++;
+        }
+        int relatedCount = 0;
+        for (final EventDecoder.RelatedDecoder r : d.related())
+        {
+            if (relatedCount < related.length)
+            {
+                related[relatedCount++] = r.eventId();
+            }
+        }
+        final long correlationId = d.correlationId();
+        if (correlationId != 0)
+        {
+            g.writeObjectFieldStart("correlation");
+            g.writeFieldName("id");
+            g.writeString(chars, 0, Hex.put(correlationId, chars, 0));
+            final int patternId = d.patternId();
+            final String patternName = patternNames.apply(patternId);
+            if (patternName != null)
+            {
+                g.writeStringField("pattern", patternName);
+            }
+            else
+            {
+                g.writeNumberField("pattern", patternId);
+            }
+            if (relatedCount > 0)
+            {
+                g.writeArrayFieldStart("related");
+                for (int i = 0; i < relatedCount; i++)
+                {
+                    g.writeString(chars, 0, Hex.put(related[i], chars, 0));
+                }
+                g.writeEndArray();
+            }
+            g.writeEndObject();
+        }
+        final float business = d.impact().business();
+        final boolean customerFacing = d.impact().customerFacing() == BooleanType.T;
+        final boolean sloImpact = d.impact().sloImpact() == BooleanType.T;
+        if (correlationId != 0 || business != 0f || customerFacing || sloImpact)
+        {
+            g.writeObjectFieldStart("impact");
+            g.writeNumberField("business", business);
+            g.writeBooleanField("customerFacing", customerFacing);
+            g.writeBooleanField("sloImpact", sloImpact);
+            g.writeEndObject();
         }
         int p = attrBytes;
         int n = d.nodeNameLength();

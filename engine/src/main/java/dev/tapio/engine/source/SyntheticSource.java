@@ -221,6 +221,7 @@ public final class SyntheticSource implements Source
         {
             a.next().putKey(t.attrKeys[i], 0, t.attrKeys[i].length).putValue(t.attrValues[i], 0, t.attrValues[i].length);
         }
+        e.relatedCount(0);
         e.putNodeName(EMPTY, 0, 0)
             .putNamespaceName(t.namespace, 0, t.namespace.length)
             .putPod(t.pod, 0, t.pod.length)

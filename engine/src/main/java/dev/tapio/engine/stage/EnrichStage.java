@@ -65,6 +65,9 @@ public final class EnrichStage implements Stage
             p += EventFrames.VAR_LENGTH_PREFIX + (b.getShort(p, ByteOrder.LITTLE_ENDIAN) & 0xFFFF);
             p += EventFrames.VAR_LENGTH_PREFIX + (b.getShort(p, ByteOrder.LITTLE_ENDIAN) & 0xFFFF);
         }
+        final int relatedBlock = b.getShort(p, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
+        final int relatedCount = b.getShort(p + 2, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
+        p += EventFrames.GROUP_HEADER_LENGTH + relatedBlock * relatedCount;
         // p: the nodeName length prefix.
         if ((b.getShort(p, ByteOrder.LITTLE_ENDIAN) & 0xFFFF) != 0)
         {
