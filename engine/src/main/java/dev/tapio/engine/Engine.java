@@ -72,6 +72,8 @@ public final class Engine implements AutoCloseable
     private final List<Sink> sinks;
     private final List<String> stageThreads = new ArrayList<>();
     private final CountDownLatch stagesStarted;
+    private final CorrelateStage correlateStage;
+    private final FanOutStage fanOutStage;
     private volatile boolean running;
     private volatile boolean accepting;
     private boolean started;
@@ -97,10 +99,15 @@ public final class Engine implements AutoCloseable
         ring = disruptor.getRingBuffer();
 
         final Stage decode = new DecodeStage(counters, errorLog);
-        final Stage correlate = new CorrelateStage(settings.seed());
+        correlateStage = new CorrelateStage(settings.rules(), settings.correlation(),
+            new dev.tapio.engine.correlate.CorrelationCounters(counters), errorLog, settings.slotSize(),
+            settings.groupBufferBytes(), clock);
+        final Stage correlate = correlateStage;
         final Stage enrich = new EnrichStage(settings.nodeId(), settings.nodeName(), settings.slotSize(), counters);
-        final Stage fanout = new FanOutStage(
-            sinks.toArray(new Sink[0]), counters, latency, clock, errorLog, settings.ringSize());
+        fanOutStage = new FanOutStage(
+            sinks.toArray(new Sink[0]), counters, latency, clock, errorLog, settings.ringSize())
+            .groupsFrom(correlateStage.groupBuffer());
+        final Stage fanout = fanOutStage;
         if (threading == ThreadingMode.SHARED)
         {
             stagesStarted = new CountDownLatch(1);
@@ -247,6 +254,12 @@ public final class Engine implements AutoCloseable
             errorLog.record("engine: drain timeout", "engine: the ring did not drain within " +
                 settings.shutdownTimeout() + "; halting with " + ringOccupancy() + " events in the ring");
             disruptor.halt();
+        }
+        if (drained)
+        {
+            // The stage threads are done: deliver what correlate left, then every group still open.
+            fanOutStage.drainGroups();
+            correlateStage.flush(fanOutStage::deliverGroup);
         }
         for (final SourceRunner r : sourceRunners)
         {
@@ -633,6 +646,19 @@ public final class Engine implements AutoCloseable
             return this;
         }
 
+        /** Correlation patterns (default: the built-in ones). */
+        public Builder rules(final dev.tapio.engine.correlate.RuleSet rules)
+        {
+            settings.rules = rules;
+            return this;
+        }
+
+        public Builder correlation(final dev.tapio.engine.correlate.CorrelationSettings correlation)
+        {
+            settings.correlation = correlation;
+            return this;
+        }
+
         public Builder sink(final Sink sink)
         {
             sinks.add(sink);
@@ -671,6 +697,19 @@ public final class Engine implements AutoCloseable
             {
                 settings.clock = EngineClock.system();
             }
+            if (settings.rules == null)
+            {
+                try
+                {
+                    settings.rules = dev.tapio.engine.correlate.RulesLoader.builtin();
+                }
+                catch (final dev.tapio.engine.config.ConfigException e)
+                {
+                    throw new IllegalStateException(e.getMessage(), e);
+                }
+            }
+            settings.correlation = settings.correlation.toBuilder()
+                .nodeName(settings.nodeName).nodeId(settings.nodeId).build();
             if (settings.producers == ProducerMode.SINGLE && sources.size() > 1)
             {
                 throw new IllegalArgumentException("producers: single with " + sources.size() + " sources");

@@ -27,6 +27,9 @@ public final class EngineSettings
     private final PrintStream errorStream;
     private final int errorsPrintedPerKind;
     private final EngineCounters counters;
+    private final dev.tapio.engine.correlate.RuleSet rules;
+    private final dev.tapio.engine.correlate.CorrelationSettings correlation;
+    private final int groupBufferBytes;
 
     private EngineSettings(final Mutable m)
     {
@@ -44,6 +47,26 @@ public final class EngineSettings
         errorStream = m.errorStream;
         errorsPrintedPerKind = m.errorsPrintedPerKind;
         counters = m.counters;
+        rules = m.rules;
+        correlation = m.correlation;
+        groupBufferBytes = m.groupBufferBytes;
+    }
+
+    /** The correlation patterns in force (the built-in ones unless set). */
+    public dev.tapio.engine.correlate.RuleSet rules()
+    {
+        return rules;
+    }
+
+    public dev.tapio.engine.correlate.CorrelationSettings correlation()
+    {
+        return correlation;
+    }
+
+    /** Capacity of the buffer carrying group records from correlate to fan-out (a power of two). */
+    public int groupBufferBytes()
+    {
+        return groupBufferBytes;
     }
 
     public int ringSize()
@@ -162,6 +185,9 @@ public final class EngineSettings
         PrintStream errorStream = System.err;
         int errorsPrintedPerKind = 20;
         EngineCounters counters;
+        dev.tapio.engine.correlate.RuleSet rules;
+        dev.tapio.engine.correlate.CorrelationSettings correlation = dev.tapio.engine.correlate.CorrelationSettings.defaults();
+        int groupBufferBytes = 4 * 1024 * 1024;
 
         EngineSettings freeze()
         {

@@ -189,6 +189,39 @@ public final class ConfigNode
         return new ConfigNode(file, qualify(key), (MappingNode)n, keyLine(key));
     }
 
+    /** The list of mappings at key (an empty list when absent); each item's path is {@code key[i]}. */
+    public List<ConfigNode> children(final String key) throws ConfigException
+    {
+        used.add(key);
+        final Node n = entries.get(key);
+        final List<ConfigNode> out = new ArrayList<>();
+        if (n == null || isNull(n))
+        {
+            return out;
+        }
+        if (!(n instanceof SequenceNode))
+        {
+            throw error(key, "expected a list of mappings");
+        }
+        int i = 0;
+        for (final Node item : ((SequenceNode)n).getValue())
+        {
+            if (!(item instanceof MappingNode))
+            {
+                throw new ConfigException(file + ":" + line(item) + ": " + qualify(key) + "[" + i + "]: expected a mapping");
+            }
+            out.add(new ConfigNode(file, qualify(key) + "[" + i + "]", (MappingNode)item, line(item)));
+            i++;
+        }
+        return out;
+    }
+
+    /** True when the value at key is a list (so callers can accept a value or a list of them). */
+    public boolean isList(final String key)
+    {
+        return entries.get(key) instanceof SequenceNode;
+    }
+
     public String string(final String key, final String defaultValue) throws ConfigException
     {
         used.add(key);

@@ -18,6 +18,15 @@ public interface Sink extends AutoCloseable
     /** One enriched event; the view is valid only during the call. */
     void onEvent(EventView event) throws Exception;
 
+    /**
+     * One correlation group record, when the group closes (complete, expired, or open at the end of
+     * a run); the view is valid only during the call. Called on the fan-out thread, and on the
+     * stopping thread for the groups still open at stop.
+     */
+    default void onGroup(GroupView group) throws Exception
+    {
+    }
+
     /** End of a ring batch: a good moment to flush buffers. */
     default void onBatchEnd() throws Exception
     {

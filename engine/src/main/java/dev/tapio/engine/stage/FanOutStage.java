@@ -6,6 +6,7 @@ import dev.tapio.engine.metrics.ErrorLog;
 import dev.tapio.engine.metrics.LatencyRecorder;
 import dev.tapio.engine.ring.Slot;
 import dev.tapio.engine.spi.EventView;
+import dev.tapio.engine.spi.GroupView;
 import dev.tapio.engine.spi.Sink;
 import org.agrona.concurrent.status.AtomicCounter;
 
@@ -24,6 +25,9 @@ public final class FanOutStage implements Stage
     private final ErrorLog errorLog;
     private final EventView view = new EventView();
     private final long[] origins;
+    private final GroupView groupView = new GroupView();
+    private final org.agrona.concurrent.MessageHandler groupHandler = this::onGroupMessage;
+    private org.agrona.concurrent.ringbuffer.RingBuffer groups;
     private int inBatch;
     private int outInBatch;
 
@@ -46,6 +50,47 @@ public final class FanOutStage implements Stage
         this.clock = clock;
         this.errorLog = errorLog;
         this.origins = new long[ringSize];
+    }
+
+    /** The buffer the correlate stage writes group records into; drained here to the sinks. */
+    public FanOutStage groupsFrom(final org.agrona.concurrent.ringbuffer.RingBuffer groups)
+    {
+        this.groups = groups;
+        return this;
+    }
+
+    /** Hands every group record waiting in the buffer to the sinks. */
+    public void drainGroups()
+    {
+        if (groups != null)
+        {
+            while (groups.read(groupHandler) > 0)
+            {
+                // drain all
+            }
+        }
+    }
+
+    private void onGroupMessage(final int msgTypeId, final org.agrona.MutableDirectBuffer buffer, final int index, final int length)
+    {
+        deliverGroup(buffer, index, length);
+    }
+
+    /** Hands one group record to every sink (a sink that throws is counted; the others still get it). */
+    public void deliverGroup(final org.agrona.DirectBuffer buffer, final int offset, final int length)
+    {
+        groupView.wrap(buffer, offset, length);
+        for (int i = 0; i < sinks.length; i++)
+        {
+            try
+            {
+                sinks[i].onGroup(groupView);
+            }
+            catch (final Exception e)
+            {
+                sinkFailed(i, "onGroup", e);
+            }
+        }
     }
 
     @Override
@@ -89,6 +134,10 @@ public final class FanOutStage implements Stage
                 sinkFailed(i, "onEvent", e);
             }
         }
+        if (groups != null && groups.size() > 0)
+        {
+            drainGroups();
+        }
         outInBatch++;
         if (inBatch < origins.length)
         {
@@ -99,6 +148,7 @@ public final class FanOutStage implements Stage
     @Override
     public void onBatchEnd()
     {
+        drainGroups();
         for (int i = 0; i < sinks.length; i++)
         {
             try

@@ -1,0 +1,128 @@
+package dev.tapio.engine.correlate;
+
+import org.agrona.DirectBuffer;
+
+/** Byte-level helpers for comparing, matching and hashing strings in place. Stateless. */
+final class Bytes
+{
+    private static final long FNV_OFFSET = 0xcbf29ce484222325L;
+    private static final long FNV_PRIME = 0x100000001b3L;
+
+    private Bytes()
+    {
+    }
+
+    static boolean equals(final DirectBuffer b, final int offset, final int length, final byte[] s)
+    {
+        if (length != s.length)
+        {
+            return false;
+        }
+        for (int i = 0; i < length; i++)
+        {
+            if (b.getByte(offset + i) != s[i])
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static boolean equals(final byte[] a, final int aOffset, final int aLength, final byte[] b, final int bOffset, final int bLength)
+    {
+        if (aLength != bLength)
+        {
+            return false;
+        }
+        for (int i = 0; i < aLength; i++)
+        {
+            if (a[aOffset + i] != b[bOffset + i])
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static boolean endsWith(final DirectBuffer b, final int offset, final int length, final byte[] suffix)
+    {
+        if (length < suffix.length)
+        {
+            return false;
+        }
+        final int start = offset + length - suffix.length;
+        for (int i = 0; i < suffix.length; i++)
+        {
+            if (b.getByte(start + i) != suffix[i])
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Glob match ({@code *} any run, {@code ?} one byte) of the bytes against a pattern; iterative, no allocation. */
+    static boolean glob(final byte[] pattern, final DirectBuffer b, final int offset, final int length)
+    {
+        int p = 0;
+        int s = 0;
+        int star = -1;
+        int mark = 0;
+        while (s < length)
+        {
+            if (p < pattern.length && (pattern[p] == '?' || pattern[p] == b.getByte(offset + s)))
+            {
+                p++;
+                s++;
+            }
+            else if (p < pattern.length && pattern[p] == '*')
+            {
+                star = p++;
+                mark = s;
+            }
+            else if (star >= 0)
+            {
+                p = star + 1;
+                s = ++mark;
+            }
+            else
+            {
+                return false;
+            }
+        }
+        while (p < pattern.length && pattern[p] == '*')
+        {
+            p++;
+        }
+        return p == pattern.length;
+    }
+
+    static long hash(final byte[] bytes, final int offset, final int length, final long seed)
+    {
+        long h = FNV_OFFSET ^ seed;
+        for (int i = 0; i < length; i++)
+        {
+            h = (h ^ (bytes[offset + i] & 0xFF)) * FNV_PRIME;
+        }
+        return mix(h);
+    }
+
+    static long hash(final long value, final long seed)
+    {
+        return mix(value ^ mix(seed));
+    }
+
+    /** MurmurHash3's 64-bit finaliser. */
+    static long mix(final long value)
+    {
+        long z = value;
+        z = (z ^ (z >>> 33)) * 0xff51afd7ed558ccdL;
+        z = (z ^ (z >>> 33)) * 0xc4ceb9fe1a85ec53L;
+        return z ^ (z >>> 33);
+    }
+
+    static long nonZero(final long v)
+    {
+        return v != 0 ? v : 0x5ee_d5ee_d5ee_d5eeL;
+    }
+}
