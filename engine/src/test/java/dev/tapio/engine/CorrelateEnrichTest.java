@@ -29,7 +29,7 @@ class CorrelateEnrichTest
 
     private static Engine engine(final ThreadingMode mode, final RecordingSink sink)
     {
-        return Engine.builder()
+        return Engine.builder().rules(dev.tapio.engine.correlate.RuleSet.empty())
             .ringSize(64)
             .slotSize(512)
             .threading(mode)

@@ -40,7 +40,7 @@ class DecodeStageTest
     {
         final ByteArrayOutputStream errors = new ByteArrayOutputStream();
         final RecordingSink sink = new RecordingSink("sink", true);
-        final Engine engine = Engine.builder()
+        final Engine engine = Engine.builder().rules(dev.tapio.engine.correlate.RuleSet.empty())
             .ringSize(64)
             .threading(mode)
             .producers(ProducerMode.MULTI)
@@ -150,7 +150,7 @@ class DecodeStageTest
     @Test
     void hostPublishersNeedTheMultiProducerRing()
     {
-        final Engine engine = Engine.builder()
+        final Engine engine = Engine.builder().rules(dev.tapio.engine.correlate.RuleSet.empty())
             .ringSize(8)
             .producers(ProducerMode.SINGLE)
             .nodeName("node-1")

@@ -129,6 +129,10 @@ public class SbeCodecBenchmark
             p += a.getKey(s, p, a.keyLength());
             p += a.getValue(s, p, a.valueLength());
         }
+        for (final EventDecoder.RelatedDecoder r : d.related())
+        {
+            bh.consume(r.eventId());
+        }
         p += d.getNodeName(s, p, d.nodeNameLength());
         p += d.getNamespaceName(s, p, d.namespaceNameLength());
         p += d.getPod(s, p, d.podLength());

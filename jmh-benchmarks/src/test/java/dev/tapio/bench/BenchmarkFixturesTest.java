@@ -52,6 +52,7 @@ class BenchmarkFixturesTest
         assertEquals("k8s.container.restart_count", attributes.next().key());
         assertEquals("4", attributes.value());
         assertEquals("OOMKilled", attributes.next().skipKey() > 0 ? attributes.value() : null);
+        assertEquals(0, d.related().count());
         assertEquals("", d.nodeName());
         assertEquals(event.namespace, d.namespaceName());
         assertEquals(event.pod, d.pod());

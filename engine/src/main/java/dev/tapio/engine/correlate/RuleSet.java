@@ -20,6 +20,12 @@ public final class RuleSet
         this.disabled = Map.copyOf(disabled);
     }
 
+    /** No patterns at all: every event passes uncorrelated (keeping or getting its own trace id). */
+    public static RuleSet empty()
+    {
+        return new RuleSet(List.of(), ImpactSettings.NONE, Map.of());
+    }
+
     public List<Pattern> patterns()
     {
         return patterns;

@@ -104,12 +104,12 @@ public final class CorrelateStage implements Stage, Correlator.GroupListener
         {
             encoder.traceId().hi(correlator.outTraceHi).lo(correlator.outTraceLo);
         }
-        encoder.spanId(correlator.outSpanId)
-            .parentSpanId(correlator.outParentSpanId)
-            .correlationId(correlator.outCorrelationId)
-            .patternId(correlator.outPatternId);
+        encoder.spanId(correlator.outSpanId);
         if (correlator.outCorrelationId != 0)
         {
+            encoder.parentSpanId(correlator.outParentSpanId)
+                .correlationId(correlator.outCorrelationId)
+                .patternId(correlator.outPatternId);
             encoder.impact().business(correlator.outBusiness)
                 .customerFacing(correlator.outCustomerFacing ? BooleanType.T : BooleanType.F)
                 .sloImpact(correlator.outSloImpact ? BooleanType.T : BooleanType.F);

@@ -127,6 +127,12 @@ public final class Drafts
             attributes.add(utf8(k) + "=" + utf8(v));
         }
         m.put("attributes", attributes);
+        final List<Long> related = new ArrayList<>();
+        for (final EventDecoder.RelatedDecoder r : d.related())
+        {
+            related.add(r.eventId());
+        }
+        m.put("related", related);
         m.put("nodeName", d.nodeName());
         m.put("namespaceName", d.namespaceName());
         m.put("pod", d.pod());
