@@ -386,6 +386,83 @@ class JsonRoundTripTest
     }
 
     @Test
+    void relatedIdsSurviveJsonToSbeToJsonInOrder() throws Exception
+    {
+        final Map<String, Object> out = roundTrip("{\"type\":\"k8s.pod.failed\",\"correlation\":{"
+            + "\"id\":\"00000000000000aa\",\"related\":[\"00000000000000B2\",\"ffffffffffffffff\",\"00000000000000a1\"]}}");
+        assertEquals(3, draft.relatedCount);
+        assertEquals(-1L, draft.related[1]);
+        assertEquals(java.util.List.of("00000000000000b2", "ffffffffffffffff", "00000000000000a1"),
+            at(out, "correlation", "related"));
+        assertEquals("00000000000000aa", at(out, "correlation", "id"));
+    }
+
+    @Test
+    void sixteenRelatedIdsAreAcceptedAndAnEmptyListWritesNone() throws Exception
+    {
+        final StringBuilder json = new StringBuilder("{\"type\":\"x\",\"correlation\":{\"id\":\"0000000000000001\","
+            + "\"related\":[");
+        final java.util.List<String> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < EventFrames.MAX_RELATED; i++)
+        {
+            ids.add(Hex.toHex(0x1000L + i));
+            json.append(i == 0 ? "" : ",").append('"').append(ids.get(i)).append('"');
+        }
+        json.append("]}}");
+        assertEquals(ids, at(roundTrip(json.toString()), "correlation", "related"));
+
+        final Map<String, Object> none = roundTrip("{\"type\":\"x\",\"correlation\":{\"id\":\"0000000000000001\","
+            + "\"related\":[]}}");
+        assertEquals(0, draft.relatedCount);
+        assertFalse(((Map<?, ?>)none.get("correlation")).containsKey("related"));
+        roundTrip("{\"type\":\"x\",\"correlation\":{\"id\":\"0000000000000001\",\"related\":null}}");
+        assertEquals(0, draft.relatedCount);
+    }
+
+    @Test
+    void writerOutputWithRelatedIdsReadsBackToTheSameEncoding() throws Exception
+    {
+        encode("{\"type\":\"k8s.pod.restarted\",\"pod\":\"web-1\",\"correlation\":{\"id\":\"00000000000000aa\","
+            + "\"related\":[\"0000000000000001\",\"0000000000000002\"]},\"attributes\":{\"k\":\"v\"}}");
+        final byte[] first = new byte[encodedLength];
+        buffer.getBytes(0, first);
+        final String json = writeJson();
+        encode(json);
+        final byte[] second = new byte[encodedLength];
+        buffer.getBytes(0, second);
+        assertArrayEquals(first, second, json);
+    }
+
+    @Test
+    void correlationPatternIsIgnoredOnInputWhetherNameNumberOrAnythingElse() throws Exception
+    {
+        for (final String pattern : new String[] {"\"crash-loop\"", "7", "null", "{\"a\":[1]}", "[\"x\"]"})
+        {
+            encode("{\"type\":\"x\",\"correlation\":{\"pattern\":" + pattern + ",\"id\":\"00000000000000aa\","
+                + "\"related\":[\"0000000000000001\"]}}");
+            assertEquals(0xaaL, draft.correlationId, pattern);
+            assertEquals(0, draft.patternId, pattern);
+            assertEquals(1, draft.relatedCount, pattern);
+        }
+    }
+
+    @Test
+    void writerNamesThePatternWhenGivenNamesAndTheNamedOutputReadsBack() throws Exception
+    {
+        writer.patternNames(id -> id == 7 ? "crash-loop" : null);
+        encode("{\"type\":\"x\",\"correlation\":{\"id\":\"00000000000000aa\"}}");
+        draft.patternId = 7;
+        draft.encode(buffer, 0, buffer.capacity(), INGEST_NS, DEFAULT_ID, Source.FILE);
+        final String json = writeJson();
+        assertEquals("crash-loop", at(JsonTree.object(json), "correlation", "pattern"));
+        draft.patternId = 8;
+        draft.encode(buffer, 0, buffer.capacity(), INGEST_NS, DEFAULT_ID, Source.FILE);
+        assertEquals(8L, at(JsonTree.object(writeJson()), "correlation", "pattern"));
+        encode(json);
+        assertEquals(0xaaL, draft.correlationId);
+    }
+
+    @Test
     void manyAttributesAndLongStringsSurvive() throws Exception
     {
         final StringBuilder json = new StringBuilder("{\"type\":\"x\",\"attributes\":{");
