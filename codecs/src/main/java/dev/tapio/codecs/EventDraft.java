@@ -172,10 +172,13 @@ public final class EventDraft
         return n;
     }
 
-    /** True when some string is longer than the SBE length prefix can say, or there are too many attributes. */
+    /**
+     * True when some string is longer than the SBE length prefix can say, there are too many attributes,
+     * or {@link #relatedCount} is outside 0..{@link EventFrames#MAX_RELATED}.
+     */
     public boolean exceedsFieldLimits()
     {
-        if (attributeCount > EventFrames.MAX_ATTRIBUTES)
+        if (attributeCount > EventFrames.MAX_ATTRIBUTES || relatedCount < 0 || relatedCount > EventFrames.MAX_RELATED)
         {
             return true;
         }

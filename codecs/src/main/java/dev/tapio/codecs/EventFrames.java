@@ -15,7 +15,8 @@ import org.agrona.DirectBuffer;
  * decoder touches them. Validation returns a code instead of throwing (hot path). Stateless.
  *
  * <pre>
- *   header (8) | block (BLOCK_LENGTH) | group header (4) | (u16 len, key, u16 len, value)* | (u16 len, bytes) x 10
+ *   header (8) | block (BLOCK_LENGTH) | group header (4) | (u16 len, key, u16 len, value)*
+ *              | group header (4) | (i64 eventId)* | (u16 len, bytes) x 10
  * </pre>
  */
 public final class EventFrames
@@ -197,7 +198,13 @@ public final class EventFrames
         {
             return BAD_BLOCK_LENGTH;
         }
-        p += GROUP_HEADER_LENGTH + relatedCount * relatedBlockLength;
+        // In long: 65,535 entries of 65,535 bytes overflow an int and would move p backwards.
+        final long relatedEnd = (long)p + GROUP_HEADER_LENGTH + (long)relatedCount * relatedBlockLength;
+        if (relatedEnd > end)
+        {
+            return TRUNCATED;
+        }
+        p = (int)relatedEnd;
         for (int i = 0; i < VAR_FIELDS; i++)
         {
             if (p + VAR_LENGTH_PREFIX > end)

@@ -38,7 +38,7 @@ class EventDraftTest
     void emptyDraftEncodesToTheMinimumLength()
     {
         final EventDraft d = new EventDraft();
-        assertEquals(140, EventFrames.MIN_ENCODED_LENGTH);
+        assertEquals(144, EventFrames.MIN_ENCODED_LENGTH);
         assertEquals(EventFrames.MIN_ENCODED_LENGTH, d.encodedLength());
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[512]);
         assertEquals(EventFrames.MIN_ENCODED_LENGTH, d.encode(buffer, 0, 512, 1L, 2L, Source.FILE));
@@ -169,6 +169,64 @@ class EventDraftTest
     }
 
     @Test
+    void relatedIdsRoundTripThroughEncodeAndFrom()
+    {
+        final EventDraft d = TestEvents.fullDraft();
+        d.relatedCount = 0;
+        for (int i = 0; i < EventFrames.MAX_RELATED; i++)
+        {
+            d.related[d.relatedCount++] = 0x8000_0000_0000_0000L | i; // high bit set: ids are unsigned
+        }
+        assertEquals(TestEvents.fullDraft().encodedLength() +
+            (EventFrames.MAX_RELATED - 2) * EventFrames.RELATED_ENTRY_LENGTH, d.encodedLength());
+        final UnsafeBuffer buffer = TestEvents.encode(d, 16, 0);
+        assertEquals(EventFrames.OK, EventFrames.validate(buffer, 16, d.encodedLength()));
+
+        final EventDraft copy = new EventDraft().from(decoder(buffer, 16));
+        assertEquals(EventFrames.MAX_RELATED, copy.relatedCount);
+        assertArrayEquals(d.related, copy.related);
+        assertEquals("process exited", copy.text(EventDraft.MESSAGE).toString());
+        assertEquals(d.encodedLength(), copy.encodedLength());
+    }
+
+    @Test
+    void relatedIdsKeepTheirOrderAndAnEmptyGroupEncodesNoEntries()
+    {
+        final EventDraft d = new EventDraft();
+        d.related[0] = 3L;
+        d.related[1] = 1L;
+        d.related[2] = 2L;
+        d.relatedCount = 3;
+        final UnsafeBuffer buffer = TestEvents.encode(d, 0, 0);
+        final EventDecoder e = decoder(buffer, 0);
+        e.attributes();
+        final EventDecoder.RelatedDecoder r = e.related();
+        assertEquals(3, r.count());
+        assertEquals(3L, r.next().eventId());
+        assertEquals(1L, r.next().eventId());
+        assertEquals(2L, r.next().eventId());
+
+        d.reset();
+        assertEquals(0, d.relatedCount);
+        final EventDecoder empty = decoder(TestEvents.encode(d, 0, 0), 0);
+        empty.attributes();
+        assertEquals(0, empty.related().count());
+    }
+
+    @Test
+    void aRelatedCountOutsideTheArrayIsRefusedNotThrown()
+    {
+        final EventDraft d = new EventDraft();
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[1024]);
+        d.relatedCount = EventFrames.MAX_RELATED + 1;
+        assertTrue(d.exceedsFieldLimits());
+        assertEquals(-1, d.encode(buffer, 0, 1024, 1L, 1L, Source.FILE));
+        d.relatedCount = -1;
+        assertTrue(d.exceedsFieldLimits());
+        assertEquals(-1, d.encode(buffer, 0, 1024, 1L, 1L, Source.FILE));
+    }
+
+    @Test
     void resetClearsEveryField()
     {
         final EventDraft d = TestEvents.fullDraft();
@@ -176,6 +234,7 @@ class EventDraftTest
         assertEquals(EventFrames.MIN_ENCODED_LENGTH, d.encodedLength());
         assertFalse(d.hasEventId);
         assertEquals(0, d.attributeCount());
+        assertEquals(0, d.relatedCount);
         assertSame(EventType.OTHER, d.type);
         assertEquals(null, d.source);
         assertSame(Severity.INFO, d.severity);

@@ -113,15 +113,23 @@ class EventFramesTest
         assertEquals(EventFrames.BAD_BLOCK_LENGTH, validate());
     }
 
-    @Test
-    void rejectsAVarDataLengthThatRunsPastTheEnd()
+    /** Offset of the related group's header: after the attributes group's header and entries. */
+    private int relatedGroup()
     {
-        // With two attributes, the var data begins after the group: find the message's length prefix.
         int p = BLOCK + EventFrames.BLOCK_LENGTH + EventFrames.GROUP_HEADER_LENGTH;
         for (int i = 0; i < 2 * draft.attributeCount(); i++)
         {
             p += 2 + (buffer.getShort(p, ByteOrder.LITTLE_ENDIAN) & 0xFFFF);
         }
+        return p;
+    }
+
+    @Test
+    void rejectsAVarDataLengthThatRunsPastTheEnd()
+    {
+        // The var data begins after both groups: find the message's length prefix.
+        int p = relatedGroup() + EventFrames.GROUP_HEADER_LENGTH +
+            draft.relatedCount * EventFrames.RELATED_ENTRY_LENGTH;
         for (int i = 0; i < EventDraft.MESSAGE; i++)
         {
             p += 2 + (buffer.getShort(p, ByteOrder.LITTLE_ENDIAN) & 0xFFFF);
@@ -146,6 +154,96 @@ class EventFramesTest
         final int group = BLOCK + EventFrames.BLOCK_LENGTH;
         buffer.putShort(group, (short)4000, ByteOrder.LITTLE_ENDIAN);
         assertEquals(EventFrames.TRUNCATED, validate());
+    }
+
+    @Test
+    void relatedGroupSitsAfterTheAttributesWithOneEightByteEntryPerId()
+    {
+        final int p = relatedGroup();
+        assertEquals(EventFrames.RELATED_ENTRY_LENGTH, buffer.getShort(p, ByteOrder.LITTLE_ENDIAN));
+        assertEquals(2, buffer.getShort(p + 2, ByteOrder.LITTLE_ENDIAN));
+        assertEquals(draft.related[0], buffer.getLong(p + 4, ByteOrder.LITTLE_ENDIAN));
+        assertEquals(draft.related[1], buffer.getLong(p + 12, ByteOrder.LITTLE_ENDIAN));
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 500, 65_535})
+    void rejectsARelatedCountThatRunsPastTheEnd(final int beyondTheFirstThatDoesNotFit)
+    {
+        final int p = relatedGroup();
+        final int room = OFFSET + length - (p + EventFrames.GROUP_HEADER_LENGTH);
+        final int count = Math.min(65_535, room / EventFrames.RELATED_ENTRY_LENGTH + 1 + beyondTheFirstThatDoesNotFit);
+        buffer.putShort(p + 2, (short)count, ByteOrder.LITTLE_ENDIAN);
+        assertEquals(EventFrames.TRUNCATED, assertDoesNotThrow(this::validate), "count " + count);
+    }
+
+    @Test
+    void rejectsARelatedGroupWhoseEntriesWouldOverflowAnInt()
+    {
+        // 65,535 entries of 65,535 bytes: more than an int holds, so the bounds check must not wrap.
+        final int p = relatedGroup();
+        buffer.putShort(p, (short)0xFFFF, ByteOrder.LITTLE_ENDIAN);
+        buffer.putShort(p + 2, (short)0xFFFF, ByteOrder.LITTLE_ENDIAN);
+        assertEquals(EventFrames.TRUNCATED, assertDoesNotThrow(this::validate));
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 7})
+    void rejectsARelatedEntryShorterThanAnEventId(final int entryLength)
+    {
+        buffer.putShort(relatedGroup(), (short)entryLength, ByteOrder.LITTLE_ENDIAN);
+        assertEquals(EventFrames.BAD_BLOCK_LENGTH, validate());
+    }
+
+    @Test
+    void acceptsAShortRelatedEntryLengthWhenTheGroupIsEmpty()
+    {
+        final EventDraft none = TestEvents.fullDraft();
+        none.relatedCount = 0;
+        final UnsafeBuffer b = TestEvents.encode(none, OFFSET, 0);
+        final int p = OFFSET + none.encodedLength() - EventFrames.VAR_FIELDS * EventFrames.VAR_LENGTH_PREFIX -
+            varBytes(none) - EventFrames.GROUP_HEADER_LENGTH;
+        assertEquals(0, b.getShort(p + 2, ByteOrder.LITTLE_ENDIAN));
+        b.putShort(p, (short)0, ByteOrder.LITTLE_ENDIAN);
+        assertEquals(EventFrames.OK, EventFrames.validate(b, OFFSET, none.encodedLength()));
+    }
+
+    @Test
+    void acceptsALongerRelatedEntryFromANewerVersion()
+    {
+        // A newer version may add a field to each related entry; readers skip it by the stated length.
+        final EventDraft one = TestEvents.fullDraft();
+        one.relatedCount = 1;
+        final int length = one.encodedLength();
+        final UnsafeBuffer original = TestEvents.encode(one, 0, 0);
+        final int group = length - EventFrames.VAR_FIELDS * EventFrames.VAR_LENGTH_PREFIX - varBytes(one) -
+            EventFrames.RELATED_ENTRY_LENGTH - EventFrames.GROUP_HEADER_LENGTH;
+        final int extra = 4;
+        final UnsafeBuffer newer = new UnsafeBuffer(new byte[length + extra]);
+        final int entryEnd = group + EventFrames.GROUP_HEADER_LENGTH + EventFrames.RELATED_ENTRY_LENGTH;
+        newer.putBytes(0, original, 0, entryEnd);
+        newer.putInt(entryEnd, 0x7777_7777);
+        newer.putBytes(entryEnd + extra, original, entryEnd, length - entryEnd);
+        newer.putShort(group, (short)(EventFrames.RELATED_ENTRY_LENGTH + extra), ByteOrder.LITTLE_ENDIAN);
+        assertEquals(EventFrames.OK, EventFrames.validate(newer, 0, length + extra));
+        assertEquals(EventFrames.TRUNCATED, EventFrames.validate(newer, 0, length + extra - 1));
+
+        final MessageHeaderDecoder h = new MessageHeaderDecoder().wrap(newer, 0);
+        final EventDraft copy = new EventDraft().from(
+            new EventDecoder().wrap(newer, EventFrames.HEADER_LENGTH, h.blockLength(), h.version()));
+        assertEquals(1, copy.relatedCount);
+        assertEquals(one.related[0], copy.related[0]);
+        assertEquals("process exited", copy.text(EventDraft.MESSAGE).toString());
+    }
+
+    private static int varBytes(final EventDraft d)
+    {
+        int n = 0;
+        for (int i = 0; i < EventFrames.VAR_FIELDS; i++)
+        {
+            n += d.text(i).length();
+        }
+        return n;
     }
 
     @ParameterizedTest
@@ -323,6 +421,11 @@ class EventFramesTest
                     a.getKey(scratch, 0, a.keyLength());
                     assertTrue(decoder.limit() <= end, what::toString);
                     a.getValue(scratch, 0, a.valueLength());
+                    assertTrue(decoder.limit() <= end, what::toString);
+                }
+                for (final EventDecoder.RelatedDecoder r : decoder.related())
+                {
+                    r.eventId();
                     assertTrue(decoder.limit() <= end, what::toString);
                 }
                 for (int v = 0; v < EventFrames.VAR_FIELDS; v++)

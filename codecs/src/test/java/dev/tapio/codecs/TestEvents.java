@@ -15,7 +15,7 @@ final class TestEvents
     {
     }
 
-    /** A draft with every fixed field set, two attributes and every string non-empty. */
+    /** A draft with every fixed field set, two attributes, two related ids and every string non-empty. */
     static EventDraft fullDraft()
     {
         final EventDraft d = new EventDraft();
@@ -36,6 +36,9 @@ final class TestEvents
         d.parentSpanId = 0x1122334455667788L;
         d.correlationId = 0x77L;
         d.patternId = 3;
+        d.related[0] = 0x0123_4567_89ab_cd01L;
+        d.related[1] = 0xfedc_ba98_7654_3210L;
+        d.relatedCount = 2;
         d.businessImpact = 0.75f;
         d.customerFacing = true;
         d.sloImpact = false;

@@ -346,15 +346,53 @@ public final class JsonEventReader
         {
             final String name = p.currentName();
             final JsonToken fv = p.nextToken();
-            if ("id".equals(name) && fv != JsonToken.VALUE_NULL)
+            if (fv == JsonToken.VALUE_NULL)
+            {
+                continue;
+            }
+            if ("id".equals(name))
             {
                 d.correlationId = hex64(p, fv, "correlation.id");
             }
+            else if ("related".equals(name))
+            {
+                readRelated(p, fv, d);
+            }
             else
             {
+                // "pattern" (a name or a numeric id on output) and unknown members are not read.
                 p.skipChildren();
             }
         }
+    }
+
+    private static void readRelated(final JsonParser p, final JsonToken v, final EventDraft d)
+        throws IOException, EventFormatException
+    {
+        if (v != JsonToken.START_ARRAY)
+        {
+            throw new EventFormatException("field \"correlation.related\": expected an array of event ids, got " +
+                describe(v));
+        }
+        d.relatedCount = 0;
+        JsonToken t;
+        int i = 0;
+        while ((t = p.nextToken()) != JsonToken.END_ARRAY)
+        {
+            if (i == d.related.length)
+            {
+                throw new EventFormatException("field \"correlation.related[" + i + "]\": more than " +
+                    d.related.length + " related event ids");
+            }
+            if (t != JsonToken.VALUE_STRING || p.getTextLength() != 16 ||
+                !Hex.isHex64(p.getTextCharacters(), p.getTextOffset(), 16))
+            {
+                throw new EventFormatException("field \"correlation.related[" + i + "]\": expected 16 hex digits" +
+                    (t == JsonToken.VALUE_STRING ? "" : ", got " + describe(t)));
+            }
+            d.related[i++] = Hex.parse(p.getTextCharacters(), p.getTextOffset(), 16);
+        }
+        d.relatedCount = i;
     }
 
     private static void readImpact(final JsonParser p, final JsonToken v, final EventDraft d)
@@ -459,6 +497,8 @@ public final class JsonEventReader
                 return "an object";
             case START_ARRAY:
                 return "an array";
+            case VALUE_NULL:
+                return "null";
             default:
                 return v.toString();
         }

@@ -241,9 +241,9 @@ public final class JsonEventWriter
     /**
      * Writes UTF-8 bytes as a string value: raw through a byte-based generator; a character-based one
      * (over a {@link java.io.Writer}) does not support {@link JsonGenerator#writeUTF8String}, so the
-     * bytes are decoded for it.
+     * bytes are decoded for it. Shared with {@link JsonGroupWriter}.
      */
-    private static void utf8(final JsonGenerator g, final byte[] src, final int offset, final int length)
+    static void utf8(final JsonGenerator g, final byte[] src, final int offset, final int length)
         throws IOException
     {
         if (g.getOutputTarget() instanceof java.io.Writer)

@@ -103,6 +103,14 @@ class JsonEventReaderErrorsTest
         "{\"type\":\"x\",\"attributes\":{\"k\":{\"a\":1}}}       | field \"attributes.k\"",
         "{\"type\":\"x\",\"correlation\":\"c\"}                  | field \"correlation\": expected an object",
         "{\"type\":\"x\",\"correlation\":{\"id\":\"12\"}}        | field \"correlation.id\": expected 16 hex digits",
+        "{\"type\":\"x\",\"correlation\":{\"related\":\"0000000000000001\"}} | field \"correlation.related\": expected an array of event ids, got a string",
+        "{\"type\":\"x\",\"correlation\":{\"related\":{}}}       | field \"correlation.related\": expected an array of event ids, got an object",
+        "{\"type\":\"x\",\"correlation\":{\"related\":[1]}}       | field \"correlation.related[0]\": expected 16 hex digits, got a number",
+        "{\"type\":\"x\",\"correlation\":{\"related\":[null]}}    | field \"correlation.related[0]\": expected 16 hex digits, got null",
+        "{\"type\":\"x\",\"correlation\":{\"related\":[[]]}}      | field \"correlation.related[0]\": expected 16 hex digits, got an array",
+        "{\"type\":\"x\",\"correlation\":{\"related\":[\"ff\"]}}  | field \"correlation.related[0]\": expected 16 hex digits",
+        "{\"type\":\"x\",\"correlation\":{\"related\":[\"00000000000000001\"]}} | field \"correlation.related[0]\": expected 16 hex digits",
+        "{\"type\":\"x\",\"correlation\":{\"related\":[\"000000000000000g\"]}}  | field \"correlation.related[0]\": expected 16 hex digits",
         "{\"type\":\"x\",\"impact\":{\"business\":1.5}}          | field \"impact.business\": expected a number in 0..1",
         "{\"type\":\"x\",\"impact\":{\"business\":\"high\"}}     | field \"impact.business\"",
         "{\"type\":\"x\",\"impact\":{\"sloImpact\":1}}           | field \"impact.sloImpact\": expected true or false",
@@ -113,6 +121,26 @@ class JsonEventReaderErrorsTest
     {
         final String m = failure(json);
         assertTrue(m.startsWith(expected), () -> "for " + json + " got: " + m);
+    }
+
+    @Test
+    void aBadRelatedIdIsNamedByItsIndex()
+    {
+        assertEquals("field \"correlation.related[3]\": expected 16 hex digits", failure("{\"type\":\"x\","
+            + "\"correlation\":{\"id\":\"0000000000000077\",\"related\":[\"0000000000000001\",\"0000000000000002\","
+            + "\"0000000000000003\",\"12\",\"0000000000000005\"]}}"));
+    }
+
+    @Test
+    void moreThanSixteenRelatedIdsAreRejectedAtTheSeventeenth()
+    {
+        final StringBuilder json = new StringBuilder("{\"type\":\"x\",\"correlation\":{\"related\":[");
+        for (int i = 1; i <= 17; i++)
+        {
+            json.append(i == 1 ? "" : ",").append('"').append(String.format("%016x", i)).append('"');
+        }
+        json.append("]}}");
+        assertEquals("field \"correlation.related[16]\": more than 16 related event ids", failure(json.toString()));
     }
 
     @Test

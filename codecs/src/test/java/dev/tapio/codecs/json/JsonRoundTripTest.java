@@ -149,6 +149,7 @@ class JsonRoundTripTest
         final EventDecoder.AttributesDecoder a = d.attributes();
         a.next().skipKey();
         a.skipValue();
+        d.related();
         assertEquals("nodo-\u00f1".getBytes(StandardCharsets.UTF_8).length, d.nodeNameLength());
     }
 
@@ -180,7 +181,7 @@ class JsonRoundTripTest
         assertEquals("custom.thing", out.get("type"));
         final EventDecoder d = decoder();
         assertSame(EventType.OTHER, d.eventType());
-        d.attributes();
+        skipGroups(d);
         for (int i = 0; i < 9; i++)
         {
             skipVar(d, i);
@@ -194,12 +195,26 @@ class JsonRoundTripTest
         encode("{\"type\":\"http.error_rate\"}");
         final EventDecoder d = decoder();
         assertSame(EventType.HTTP_ERROR_RATE, d.eventType());
-        d.attributes();
+        skipGroups(d);
         for (int i = 0; i < 9; i++)
         {
             skipVar(d, i);
         }
         assertEquals(0, d.typeNameLength());
+    }
+
+    /** Moves a decoder past both groups (attributes, related) to the first var-data field. */
+    private static void skipGroups(final EventDecoder d)
+    {
+        for (final EventDecoder.AttributesDecoder a : d.attributes())
+        {
+            a.skipKey();
+            a.skipValue();
+        }
+        for (final EventDecoder.RelatedDecoder r : d.related())
+        {
+            r.eventId();
+        }
     }
 
     private static void skipVar(final EventDecoder d, final int field)
@@ -368,6 +383,83 @@ class JsonRoundTripTest
         // A correlated event always carries an impact object, zero or not.
         assertEquals(0.0, at(out, "impact", "business"));
         assertEquals(Boolean.FALSE, at(out, "impact", "customerFacing"));
+    }
+
+    @Test
+    void relatedIdsSurviveJsonToSbeToJsonInOrder() throws Exception
+    {
+        final Map<String, Object> out = roundTrip("{\"type\":\"k8s.pod.failed\",\"correlation\":{"
+            + "\"id\":\"00000000000000aa\",\"related\":[\"00000000000000B2\",\"ffffffffffffffff\",\"00000000000000a1\"]}}");
+        assertEquals(3, draft.relatedCount);
+        assertEquals(-1L, draft.related[1]);
+        assertEquals(java.util.List.of("00000000000000b2", "ffffffffffffffff", "00000000000000a1"),
+            at(out, "correlation", "related"));
+        assertEquals("00000000000000aa", at(out, "correlation", "id"));
+    }
+
+    @Test
+    void sixteenRelatedIdsAreAcceptedAndAnEmptyListWritesNone() throws Exception
+    {
+        final StringBuilder json = new StringBuilder("{\"type\":\"x\",\"correlation\":{\"id\":\"0000000000000001\","
+            + "\"related\":[");
+        final java.util.List<String> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < EventFrames.MAX_RELATED; i++)
+        {
+            ids.add(Hex.toHex(0x1000L + i));
+            json.append(i == 0 ? "" : ",").append('"').append(ids.get(i)).append('"');
+        }
+        json.append("]}}");
+        assertEquals(ids, at(roundTrip(json.toString()), "correlation", "related"));
+
+        final Map<String, Object> none = roundTrip("{\"type\":\"x\",\"correlation\":{\"id\":\"0000000000000001\","
+            + "\"related\":[]}}");
+        assertEquals(0, draft.relatedCount);
+        assertFalse(((Map<?, ?>)none.get("correlation")).containsKey("related"));
+        roundTrip("{\"type\":\"x\",\"correlation\":{\"id\":\"0000000000000001\",\"related\":null}}");
+        assertEquals(0, draft.relatedCount);
+    }
+
+    @Test
+    void writerOutputWithRelatedIdsReadsBackToTheSameEncoding() throws Exception
+    {
+        encode("{\"type\":\"k8s.pod.restarted\",\"pod\":\"web-1\",\"correlation\":{\"id\":\"00000000000000aa\","
+            + "\"related\":[\"0000000000000001\",\"0000000000000002\"]},\"attributes\":{\"k\":\"v\"}}");
+        final byte[] first = new byte[encodedLength];
+        buffer.getBytes(0, first);
+        final String json = writeJson();
+        encode(json);
+        final byte[] second = new byte[encodedLength];
+        buffer.getBytes(0, second);
+        assertArrayEquals(first, second, json);
+    }
+
+    @Test
+    void correlationPatternIsIgnoredOnInputWhetherNameNumberOrAnythingElse() throws Exception
+    {
+        for (final String pattern : new String[] {"\"crash-loop\"", "7", "null", "{\"a\":[1]}", "[\"x\"]"})
+        {
+            encode("{\"type\":\"x\",\"correlation\":{\"pattern\":" + pattern + ",\"id\":\"00000000000000aa\","
+                + "\"related\":[\"0000000000000001\"]}}");
+            assertEquals(0xaaL, draft.correlationId, pattern);
+            assertEquals(0, draft.patternId, pattern);
+            assertEquals(1, draft.relatedCount, pattern);
+        }
+    }
+
+    @Test
+    void writerNamesThePatternWhenGivenNamesAndTheNamedOutputReadsBack() throws Exception
+    {
+        writer.patternNames(id -> id == 7 ? "crash-loop" : null);
+        encode("{\"type\":\"x\",\"correlation\":{\"id\":\"00000000000000aa\"}}");
+        draft.patternId = 7;
+        draft.encode(buffer, 0, buffer.capacity(), INGEST_NS, DEFAULT_ID, Source.FILE);
+        final String json = writeJson();
+        assertEquals("crash-loop", at(JsonTree.object(json), "correlation", "pattern"));
+        draft.patternId = 8;
+        draft.encode(buffer, 0, buffer.capacity(), INGEST_NS, DEFAULT_ID, Source.FILE);
+        assertEquals(8L, at(JsonTree.object(writeJson()), "correlation", "pattern"));
+        encode(json);
+        assertEquals(0xaaL, draft.correlationId);
     }
 
     @Test
