@@ -48,6 +48,8 @@ public final class TapioConfig
     private int[] cpus;
     private Duration shutdownTimeout;
     private Duration statsInterval;
+    private dev.tapio.engine.correlate.RuleSet rules;
+    private dev.tapio.engine.correlate.CorrelationSettings correlation;
     private final List<SourceEntry> sources = new ArrayList<>();
     private final List<Sink> sinks = new ArrayList<>();
 
@@ -150,6 +152,49 @@ public final class TapioConfig
         cpus = engine.intList("cpus", 0, 4095);
         shutdownTimeout = engine.duration("shutdownTimeout", Duration.ofSeconds(30));
         engine.checkAllKeysUsed();
+
+        final ConfigNode corr = root.child("correlation");
+        final String rulesPath = corr.string("rules", null);
+        if (rulesPath != null)
+        {
+            try
+            {
+                rules = dev.tapio.engine.correlate.RulesLoader.load(resolve(rulesPath));
+            }
+            catch (final ConfigException e)
+            {
+                throw corr.error("rules", e.getMessage());
+            }
+        }
+        else
+        {
+            rules = dev.tapio.engine.correlate.RulesLoader.builtin();
+        }
+        if (!corr.bool("enabled", true))
+        {
+            rules = dev.tapio.engine.correlate.RuleSet.empty();
+        }
+        final int maxMembers = corr.intValue("maxMembers", dev.tapio.engine.correlate.CorrelationSettings.DEFAULT_MAX_MEMBERS, 2, 255);
+        correlation = dev.tapio.engine.correlate.CorrelationSettings.builder()
+            .maxGroups(corr.intValue("maxGroups", dev.tapio.engine.correlate.CorrelationSettings.DEFAULT_MAX_GROUPS, 1, 16_777_216))
+            .maxMembers(maxMembers)
+            .retention(corr.duration("retention", dev.tapio.engine.correlate.CorrelationSettings.DEFAULT_RETENTION))
+            .clock(dev.tapio.engine.correlate.CorrelationSettings.Clock.valueOf(
+                corr.choice("clock", "wall", "wall", "event").toUpperCase(java.util.Locale.ROOT)))
+            .lateness(corr.duration("lateness", Duration.ofSeconds(5)))
+            .build();
+        for (final dev.tapio.engine.correlate.Pattern p : rules.patterns())
+        {
+            for (final dev.tapio.engine.correlate.Step st : p.steps())
+            {
+                if (st.count() > maxMembers)
+                {
+                    throw corr.error("maxMembers", "pattern " + p.name() + " counts " + st.count() +
+                        " events in step " + st.name() + "; maxMembers must be at least that");
+                }
+            }
+        }
+        corr.checkAllKeysUsed();
 
         final ConfigNode stats = root.child("stats");
         statsInterval = stats.duration("interval", Duration.ofSeconds(1));
@@ -282,7 +327,9 @@ public final class TapioConfig
             .waitStrategy(waitStrategy)
             .producers(producers)
             .cpus(cpus)
-            .shutdownTimeout(shutdownTimeout);
+            .shutdownTimeout(shutdownTimeout)
+            .rules(rules)
+            .correlation(correlation);
         if (nodeName != null)
         {
             b.nodeName(nodeName);
@@ -296,6 +343,22 @@ public final class TapioConfig
             b.sink(s);
         }
         return b;
+    }
+
+    public dev.tapio.engine.correlate.RuleSet rules()
+    {
+        return rules;
+    }
+
+    private Path resolve(final String path)
+    {
+        final Path p = Path.of(path);
+        if (p.isAbsolute() || file.startsWith("<"))
+        {
+            return p;
+        }
+        final Path parent = Path.of(file).toAbsolutePath().getParent();
+        return parent == null ? p : parent.resolve(p);
     }
 
     public String file()

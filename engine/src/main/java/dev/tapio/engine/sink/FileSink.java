@@ -28,6 +28,9 @@ public final class FileSink implements Sink
     private final String path;
     private final boolean append;
     private final JsonEventWriter writer = new JsonEventWriter();
+    private final dev.tapio.codecs.json.JsonGroupWriter groupWriter = new dev.tapio.codecs.json.JsonGroupWriter();
+    private boolean events = true;
+    private boolean groups = true;
     private JsonGenerator generator;
     private boolean dirty;
 
@@ -36,6 +39,33 @@ public final class FileSink implements Sink
         this.name = name;
         this.path = path;
         this.append = append;
+    }
+
+    /** Which records to write: enriched events, group records (both by default). */
+    public FileSink records(final boolean events, final boolean groups)
+    {
+        this.events = events;
+        this.groups = groups;
+        return this;
+    }
+
+    /** Writes pattern names instead of ids in events' correlation objects. */
+    public FileSink patternNames(final java.util.function.IntFunction<String> names)
+    {
+        writer.patternNames(names);
+        return this;
+    }
+
+    @Override
+    public void onGroup(final dev.tapio.engine.spi.GroupView group) throws IOException
+    {
+        if (!groups)
+        {
+            return;
+        }
+        groupWriter.write(group.buffer(), group.offset(), generator);
+        generator.writeRaw('\n');
+        dirty = true;
     }
 
     @Override
@@ -71,6 +101,10 @@ public final class FileSink implements Sink
     @Override
     public void onEvent(final EventView event) throws IOException
     {
+        if (!events)
+        {
+            return;
+        }
         writer.write(event.buffer(), event.offset(), generator);
         generator.writeRaw('\n');
         dirty = true;

@@ -35,6 +35,7 @@ public final class FileSinkFactory implements SinkFactory
                 throw c.error("path", "cannot write " + path);
             }
         }
-        return new FileSink(name, path, append);
+        final String records = c.choice("records", "all", "all", "events", "groups");
+        return new FileSink(name, path, append).records(!"groups".equals(records), !"events".equals(records));
     }
 }
