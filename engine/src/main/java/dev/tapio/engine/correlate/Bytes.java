@@ -107,6 +107,36 @@ final class Bytes
         return mix(h);
     }
 
+    static long hash(final DirectBuffer b, final int offset, final int length, final long seed)
+    {
+        long h = FNV_OFFSET ^ seed;
+        for (int i = 0; i < length; i++)
+        {
+            h = (h ^ (b.getByte(offset + i) & 0xFF)) * FNV_PRIME;
+        }
+        return mix(h);
+    }
+
+    /** Writes the unsigned decimal digits of {@code value} at {@code p} (truncated at the end of out). */
+    static int putUnsigned(final byte[] out, final int p, final long value)
+    {
+        int digits = 1;
+        for (long v = Long.divideUnsigned(value, 10); v != 0; v = Long.divideUnsigned(v, 10))
+        {
+            digits++;
+        }
+        long v = value;
+        for (int i = digits - 1; i >= 0; i--)
+        {
+            if (p + i < out.length)
+            {
+                out[p + i] = (byte)('0' + Long.remainderUnsigned(v, 10));
+            }
+            v = Long.divideUnsigned(v, 10);
+        }
+        return Math.min(out.length, p + digits);
+    }
+
     static long hash(final long value, final long seed)
     {
         return mix(value ^ mix(seed));

@@ -818,7 +818,7 @@ public final class Correlator
                     {
                         q = put(out, q, c);
                     }
-                    return putLong(out, q, f.cgroupId());
+                    return Bytes.putUnsigned(out, q, f.cgroupId());
                 }
                 return p;
             case UNIT:
@@ -967,17 +967,6 @@ public final class Correlator
         final int n = Math.min(length, out.length - p);
         b.getBytes(offset, out, p, n);
         return p + n;
-    }
-
-    private static int putLong(final byte[] out, final int p, final long value)
-    {
-        final String s = Long.toUnsignedString(value);
-        int q = p;
-        for (int i = 0; i < s.length(); i++)
-        {
-            q = put(out, q, (byte)s.charAt(i));
-        }
-        return q;
     }
 
     // ---------------------------------------------------------------------------------------------

@@ -211,13 +211,7 @@ final class EntityCache
 
     private static long hash(final DirectBuffer b, final int offset, final int length)
     {
-        long h = 0xcbf29ce484222325L;
-        for (int i = 0; i < length; i++)
-        {
-            h = (h ^ (b.getByte(offset + i) & 0xFF)) * 0x100000001b3L;
-        }
-        final long m = Bytes.mix(h);
-        return m == -1 ? 1 : m;
+        return Bytes.hash(b, offset, length, 0);
     }
 
     private static byte[] copy(final DirectBuffer b, final int offset, final int length)
