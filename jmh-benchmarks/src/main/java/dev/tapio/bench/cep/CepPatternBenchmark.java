@@ -26,8 +26,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>
  *   siddhi:       row i ──InputHandler.send(time, Object[])──► filter ──► partition by container
- *                                                                        ├─ every r -> r -> r within 5 min
- *                                                                        └─ every oom -> exit137 -> restart within 5 min
+ *                                              ├─ every restart -> restart -> restart within 5 min
+ *                                              └─ every oom_kill -> exit 137 -> restart OOMKilled within 5 min
  *   siddhiBatch:  rows i .. i+999 as Event[] ──InputHandler.send(Event[])──► (same app)
  *   tapio:        (to come) SBE events of workload.sbe() ──► dev.tapio.engine.correlate
  * </pre>
@@ -35,12 +35,13 @@ import java.util.concurrent.TimeUnit;
  * One operation is one event; an invocation processes {@link #BATCH} events. Input: Siddhi's documented
  * in-process paths, both synchronous (the calling thread runs the whole app): {@code
  * InputHandler.send(long timestamp, Object[] data)} per event, the plainest, and {@code send(Event[])} per
- * {@link #BATCH}, the fastest here (about 1.4× on the sparse workload). The rows ({@code Object[]} of
- * type, container, exit code, reason) are built once before the run and shared across replays (Siddhi
- * copies values into its own events; the batch's {@code Event} wrappers are reused), so no side pays
- * for building its input. Event time is the Siddhi event timestamp ({@code @app:playback}). Siddhi runs
- * without its default per-query latency timers ({@link SiddhiPatterns#SiddhiPatterns(boolean)}; they cost
- * 5-15%), and both engines get the project's collector, ParallelGC (G1 made Siddhi slower here).
+ * {@link #BATCH}, the fastest here (1.8× on the sparse default workload, 1.1-1.3× on dense ones). The
+ * rows ({@code Object[]} of type, container, exit code, reason) are built once before the run and shared
+ * across replays (Siddhi copies values into its own events; the batch's {@code Event} wrappers are
+ * reused), so no side pays for building its input. Event time is the Siddhi event timestamp
+ * ({@code @app:playback}). Siddhi runs without its default per-query latency timers
+ * ({@link SiddhiPatterns#SiddhiPatterns(boolean)}; they cost 5-15%), and both engines get the project's
+ * collector, ParallelGC (G1 made Siddhi slower here).
  *
  * <p>The default stream is sparse, as an observability stream is: 1,000,000 events, 1,000 scenarios (~0.3%
  * of the events; 24% of the scenarios complete), the rest noise the patterns must reject. Denser streams

@@ -639,7 +639,8 @@ public final class PatternWorkload
 
     private static long[] add(final long[] busy, final int count, final long first, final long last)
     {
-        final long[] b = busy == null ? new long[4] : (2 * count + 2 > busy.length ? Arrays.copyOf(busy, 4 * count) : busy);
+        final long[] b = busy == null ? new long[4] :
+            (2 * count + 2 > busy.length ? Arrays.copyOf(busy, 4 * count) : busy);
         b[2 * count] = first;
         b[2 * count + 1] = last;
         return b;
