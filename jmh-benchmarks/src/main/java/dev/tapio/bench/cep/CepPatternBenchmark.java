@@ -233,7 +233,7 @@ public class CepPatternBenchmark
     }
 
     // =============================================================================================
-    // TAPIO SIDE: add here once the correlator API (dev.tapio.engine.correlate) exists.
+    // TAPIO SIDE: add here once the correlator API (dev.tapio.engine.correlate) is on this branch.
     //
     //   @State(Scope.Thread)
     //   public static class TapioState
@@ -242,22 +242,27 @@ public class CepPatternBenchmark
     //                                        //   SBE-encoded off-heap (EventDraft), 8-byte aligned
     //       int next;
     //       long loop;
-    //       // the correlator, loaded with ONLY the crash-loop and oom-kill patterns (the other built-in
-    //       // patterns would react to the noise), with a complete-group retention shorter than
-    //       // PatternWorkload.ISOLATION_MILLIS (5.5 min), so each replay opens new groups.
-    //       // At the end of each replay (next == sbe.count()): complete groups of the replay must equal
-    //       // plantedCrashLoops() + plantedOomKills(), as SiddhiState.endOfLoop checks; then
-    //       // sbe.moveToLoop(++loop) (rewrites 1M timestamps, ~1 ms; or do it in a Level.Iteration
-    //       // setup) and next = 0.
+    //       // The correlator: rules RulesLoader.parse("bench", PatternWorkload.TAPIO_RULES_YAML) (only
+    //       // crash-loop and oom-kill, crash-loop without its optional exits step), settings with
+    //       // retention(Duration.ofMinutes(5)) (shorter than PatternWorkload.ISOLATION_MILLIS) and
+    //       // maxGroups >= 2 x containers. Count COMPLETE group records per replay; at the end of each
+    //       // replay (next == sbe.count()) they must equal plantedCrashLoops() + plantedOomKills(), as
+    //       // SiddhiState.endOfLoop checks; then sbe.moveToLoop(++loop) (rewrites every timestamp, a few
+    //       // ms per 1M events) and next = 0.
     //   }
     //
     //   @Benchmark
     //   @OperationsPerInvocation(BATCH)
     //   public long tapio(final TapioState t)
     //   {
-    //       // for i in [t.next, t.next + BATCH): correlate the event at
-    //       //     t.sbe.buffer(), t.sbe.offset(i), t.sbe.length(i)
-    //       // return the correlator's complete-group count
+    //       // for i in [t.next, t.next + BATCH): fields.wrap(t.sbe.buffer(), t.sbe.offset(i),
+    //       //     t.sbe.length(i)); correlator.process(fields);
+    //       // return the complete-group count
     //   }
+    //
+    // Checked against main at 869fb83 with a throwaway harness: with those rules and retention, the
+    // correlator completes exactly the planted groups on every replay (1,000 and 100,000 containers,
+    // 1,000 and 50,000 scenarios); with the built-in crash-loop it finds 97 of 134, with the default
+    // 30 min retention it misses most groups after the first replay.
     // =============================================================================================
 }
