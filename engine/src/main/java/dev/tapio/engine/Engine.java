@@ -402,10 +402,11 @@ public final class Engine implements AutoCloseable
             }
             catch (final Throwable t)
             {
-                failure = String.valueOf(t);
-                state = SourceState.FAILED;
+                // Count and log before publishing the state: whoever sees FAILED also sees the count.
                 counters.sourceErrors(source.name()).increment();
                 errorLog.record("source " + source.name() + " failed", "source " + source.name() + " failed: " + t);
+                failure = String.valueOf(t);
+                state = SourceState.FAILED;
             }
             finally
             {
