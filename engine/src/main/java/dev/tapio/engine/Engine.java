@@ -85,7 +85,8 @@ public final class Engine implements AutoCloseable
         this.counters = settings.counters() != null ? settings.counters() : new EngineCounters();
         this.errorLog = new ErrorLog(settings.errorStream(), settings.errorsPrintedPerKind());
         this.clock = settings.clock();
-        this.ids = new EventIds(clock.toEpochNanos(clock.nanoTime()));
+        this.ids = new EventIds(settings.idOriginEpochNanos() >= 0 ? settings.idOriginEpochNanos() :
+            clock.toEpochNanos(clock.nanoTime()));
         this.sinks = List.copyOf(sinks);
         this.threading = settings.threading().resolve(Runtime.getRuntime().availableProcessors());
         final ProducerMode producers = settings.producers() == ProducerMode.AUTO ?
@@ -584,6 +585,17 @@ public final class Engine implements AutoCloseable
         public Builder nodeName(final String nodeName)
         {
             settings.nodeName = nodeName;
+            return this;
+        }
+
+        /**
+         * Ids for events that arrive without one start from this epoch time instead of the engine's
+         * start; {@link EngineSettings#FIXED_ID_ORIGIN} with a single producer makes them a function of
+         * arrival order, so an offline run over the same file gives the same ids (and trace ids).
+         */
+        public Builder idOrigin(final long epochNanos)
+        {
+            settings.idOriginEpochNanos = epochNanos;
             return this;
         }
 

@@ -13,6 +13,9 @@ public final class EngineSettings
     public static final int DEFAULT_SLOT_SIZE = 512;
     public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
 
+    /** An id origin that makes ids 0x400, 0x401, ... in arrival order (single producer): for offline runs. */
+    public static final long FIXED_ID_ORIGIN = 0;
+
     private final int ringSize;
     private final int slotSize;
     private final ThreadingMode threading;
@@ -30,6 +33,7 @@ public final class EngineSettings
     private final dev.tapio.engine.correlate.RuleSet rules;
     private final dev.tapio.engine.correlate.CorrelationSettings correlation;
     private final int groupBufferBytes;
+    private final long idOriginEpochNanos;
 
     private EngineSettings(final Mutable m)
     {
@@ -50,6 +54,17 @@ public final class EngineSettings
         rules = m.rules;
         correlation = m.correlation;
         groupBufferBytes = m.groupBufferBytes;
+        idOriginEpochNanos = m.idOriginEpochNanos;
+    }
+
+    /**
+     * Where the ids of events that arrive without one start: a wall-clock time (ids stay unique
+     * across restarts), or {@link #FIXED_ID_ORIGIN} for reproducible ids in offline runs; negative
+     * means the engine's start time.
+     */
+    public long idOriginEpochNanos()
+    {
+        return idOriginEpochNanos;
     }
 
     /** The correlation patterns in force (the built-in ones unless set). */
@@ -188,6 +203,7 @@ public final class EngineSettings
         dev.tapio.engine.correlate.RuleSet rules;
         dev.tapio.engine.correlate.CorrelationSettings correlation = dev.tapio.engine.correlate.CorrelationSettings.defaults();
         int groupBufferBytes = 4 * 1024 * 1024;
+        long idOriginEpochNanos = -1;
 
         EngineSettings freeze()
         {

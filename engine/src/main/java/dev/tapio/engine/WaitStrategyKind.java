@@ -1,10 +1,9 @@
 package dev.tapio.engine;
 
-import com.lmax.disruptor.BlockingWaitStrategy;
-import com.lmax.disruptor.BusySpinWaitStrategy;
-import com.lmax.disruptor.SleepingWaitStrategy;
+import com.lmax.disruptor.TimeoutBlockingWaitStrategy;
 import com.lmax.disruptor.WaitStrategy;
-import com.lmax.disruptor.YieldingWaitStrategy;
+import dev.tapio.engine.ring.IdleTickWaitStrategy;
+
 
 /** How idle stage threads wait for events: the CPU / latency trade-off, as configuration. */
 public enum WaitStrategyKind
@@ -42,18 +41,25 @@ public enum WaitStrategyKind
         return null;
     }
 
+    /** How long a stage thread waits without an event before its stages get an idle tick. */
+    public static final long IDLE_TICK_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(500);
+
+    /**
+     * The Disruptor wait strategy of this kind; an idle consumer times out every
+     * {@link #IDLE_TICK_NANOS} so stages can do time-driven work (Stage.onIdle).
+     */
     public WaitStrategy create()
     {
         switch (this)
         {
             case SLEEPING:
-                return new SleepingWaitStrategy();
+                return new IdleTickWaitStrategy(IdleTickWaitStrategy.Idle.SLEEP, IDLE_TICK_NANOS);
             case YIELDING:
-                return new YieldingWaitStrategy();
+                return new IdleTickWaitStrategy(IdleTickWaitStrategy.Idle.YIELD, IDLE_TICK_NANOS);
             case BUSY_SPIN:
-                return new BusySpinWaitStrategy();
+                return new IdleTickWaitStrategy(IdleTickWaitStrategy.Idle.SPIN, IDLE_TICK_NANOS);
             default:
-                return new BlockingWaitStrategy();
+                return new TimeoutBlockingWaitStrategy(IDLE_TICK_NANOS, java.util.concurrent.TimeUnit.NANOSECONDS);
         }
     }
 }

@@ -80,6 +80,7 @@ public final class CorrelateCommand implements Callable<Integer>
         final Engine.Builder b = Engine.builder()
             .threading(ThreadingMode.SHARED)
             .producers(ProducerMode.SINGLE)
+            .idOrigin(dev.tapio.engine.EngineSettings.FIXED_ID_ORIGIN)
             .nodeName(nodeName)
             .rules(ruleSet)
             .correlation(CorrelationSettings.builder().maxGroups(maxGroups).clock(CorrelationSettings.Clock.EVENT).build())

@@ -129,6 +129,13 @@ public final class CorrelateStage implements Stage, Correlator.GroupListener
         }
     }
 
+    /** An idle ring: the wall clock still moves, so groups past their deadline expire and are written. */
+    @Override
+    public void onIdle()
+    {
+        onBatchEnd();
+    }
+
     /** Closes every group (end of run), handing records straight to {@code listener}; call only when the ring is halted. */
     public void flush(final Correlator.GroupListener listener)
     {

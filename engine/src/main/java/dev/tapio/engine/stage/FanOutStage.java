@@ -145,6 +145,16 @@ public final class FanOutStage implements Stage
         }
     }
 
+    /** An idle ring: group records the correlate stage wrote on its own idle tick reach the sinks. */
+    @Override
+    public void onIdle()
+    {
+        if (groups != null && groups.size() > 0)
+        {
+            onBatchEnd();
+        }
+    }
+
     @Override
     public void onBatchEnd()
     {

@@ -25,6 +25,14 @@ public interface Stage
     {
     }
 
+    /**
+     * No event arrived for a while (about {@code WaitStrategyKind.IDLE_TICK_NANOS}): a chance for
+     * time-driven work on an idle ring. Called on the stage's thread, between slots.
+     */
+    default void onIdle()
+    {
+    }
+
     /** Called on the stage's thread after the last slot. */
     default void onShutdown()
     {

@@ -101,6 +101,23 @@ public final class StageHandler implements EventHandler<Slot>
         }
     }
 
+    /** The wait strategy's idle tick: every stage of this thread gets {@link Stage#onIdle()}. */
+    @Override
+    public void onTimeout(final long sequence)
+    {
+        for (int i = 0; i < stages.length; i++)
+        {
+            try
+            {
+                stages[i].onIdle();
+            }
+            catch (final RuntimeException e)
+            {
+                fail(i, e);
+            }
+        }
+    }
+
     private void fail(final int stage, final RuntimeException e)
     {
         errors[stage].increment();

@@ -44,6 +44,7 @@ public final class EngineCorrelator implements Function<Path, List<ScenarioGroup
         final Engine engine = Engine.builder()
             .threading(ThreadingMode.SHARED)
             .producers(ProducerMode.SINGLE)
+            .idOrigin(dev.tapio.engine.EngineSettings.FIXED_ID_ORIGIN)
             .nodeName("scenario")
             .rules(rules)
             .correlation(CorrelationSettings.builder().clock(CorrelationSettings.Clock.EVENT).build())
