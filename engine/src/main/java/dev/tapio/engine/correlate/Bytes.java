@@ -2,11 +2,16 @@ package dev.tapio.engine.correlate;
 
 import org.agrona.DirectBuffer;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
 /** Byte-level helpers for comparing, matching and hashing strings in place. Stateless. */
 final class Bytes
 {
-    private static final long FNV_OFFSET = 0xcbf29ce484222325L;
-    private static final long FNV_PRIME = 0x100000001b3L;
+    private static final long M1 = 0x9E37_79B9_7F4A_7C15L;
+    private static final long M2 = 0xC2B2_AE3D_27D4_EB4FL;
+    private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private Bytes()
     {
@@ -18,7 +23,15 @@ final class Bytes
         {
             return false;
         }
-        for (int i = 0; i < length; i++)
+        int i = 0;
+        for (; i + 8 <= length; i += 8)
+        {
+            if (b.getLong(offset + i, ByteOrder.LITTLE_ENDIAN) != (long)LONG_LE.get(s, i))
+            {
+                return false;
+            }
+        }
+        for (; i < length; i++)
         {
             if (b.getByte(offset + i) != s[i])
             {
@@ -30,18 +43,7 @@ final class Bytes
 
     static boolean equals(final byte[] a, final int aOffset, final int aLength, final byte[] b, final int bOffset, final int bLength)
     {
-        if (aLength != bLength)
-        {
-            return false;
-        }
-        for (int i = 0; i < aLength; i++)
-        {
-            if (a[aOffset + i] != b[bOffset + i])
-            {
-                return false;
-            }
-        }
-        return true;
+        return aLength == bLength && java.util.Arrays.equals(a, aOffset, aOffset + aLength, b, bOffset, bOffset + bLength);
     }
 
     static boolean endsWith(final DirectBuffer b, final int offset, final int length, final byte[] suffix)
@@ -97,24 +99,54 @@ final class Bytes
         return p == pattern.length;
     }
 
+    /**
+     * A 64-bit hash of {@code length} bytes, eight at a time (little-endian words, then the tail), for
+     * hash tables and deterministic ids; the same bytes give the same value from a byte[] or a buffer.
+     * Not for adversarial input.
+     */
     static long hash(final byte[] bytes, final int offset, final int length, final long seed)
     {
-        long h = FNV_OFFSET ^ seed;
-        for (int i = 0; i < length; i++)
+        long h = seed ^ (length * M1);
+        int i = 0;
+        for (; i + 8 <= length; i += 8)
         {
-            h = (h ^ (bytes[offset + i] & 0xFF)) * FNV_PRIME;
+            h = step(h, (long)LONG_LE.get(bytes, offset + i));
+        }
+        if (i < length)
+        {
+            long w = 0;
+            for (int k = length - 1; k >= i; k--)
+            {
+                w = (w << 8) | (bytes[offset + k] & 0xFF);
+            }
+            h = step(h, w);
         }
         return mix(h);
     }
 
     static long hash(final DirectBuffer b, final int offset, final int length, final long seed)
     {
-        long h = FNV_OFFSET ^ seed;
-        for (int i = 0; i < length; i++)
+        long h = seed ^ (length * M1);
+        int i = 0;
+        for (; i + 8 <= length; i += 8)
         {
-            h = (h ^ (b.getByte(offset + i) & 0xFF)) * FNV_PRIME;
+            h = step(h, b.getLong(offset + i, ByteOrder.LITTLE_ENDIAN));
+        }
+        if (i < length)
+        {
+            long w = 0;
+            for (int k = length - 1; k >= i; k--)
+            {
+                w = (w << 8) | (b.getByte(offset + k) & 0xFF);
+            }
+            h = step(h, w);
         }
         return mix(h);
+    }
+
+    private static long step(final long h, final long word)
+    {
+        return Long.rotateLeft(h ^ (word * M2), 29) * M1;
     }
 
     /** Writes the unsigned decimal digits of {@code value} at {@code p} (truncated at the end of out). */

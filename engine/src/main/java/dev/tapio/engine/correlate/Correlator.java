@@ -138,6 +138,7 @@ public final class Correlator
     private final MessageHeaderEncoder header = new MessageHeaderEncoder();
     private final GroupEncoder encoder = new GroupEncoder();
     private int entry;
+    private static final int UNRESOLVED = -2;
 
     // What to write into the event just processed.
     public long outTraceHi;
@@ -298,10 +299,15 @@ public final class Correlator
             watermark = ts;
         }
         expireDue();
-        cache.learn(f);
-        entry = f.varLength(EventFields.POD) == 0 ? cache.resolve(f) : -1;
         final int typeRaw = f.typeRaw();
+        cache.learn(f, typeRaw);
         final int[] cands = typeRaw > 0 && typeRaw < candidates.length ? candidates[typeRaw] : otherCandidates;
+        if (cands.length == 0)
+        {
+            // No pattern has a step for this type: the common case, kept to a few loads.
+            return ungrouped(f);
+        }
+        entry = UNRESOLVED;
         int openP = -1;
         int openS = -1;
         int openKeyLength = 0;
@@ -313,6 +319,11 @@ public final class Correlator
             if (!step.matches(f, typeRaw))
             {
                 continue;
+            }
+            if (entry == UNRESOLVED)
+            {
+                // Events without a pod get theirs from the entity cache, looked up once a step matches.
+                entry = f.varLength(EventFields.POD) == 0 ? cache.resolve(f) : -1;
             }
             final int len = buildKey(f, step.join, keyA);
             if (len < 0)
@@ -428,7 +439,7 @@ public final class Correlator
         outCustomerFacing = false;
         outSloImpact = false;
         outRelatedCount = 0;
-        counters.ungrouped.increment();
+        counters.ungrouped.incrementRelease();
         return UNGROUPED;
     }
 
@@ -460,12 +471,12 @@ public final class Correlator
         if (index.get(h) >= 0)
         {
             // A different key with the same 64-bit hash already holds the slot: vanishingly rare.
-            counters.collisions.increment();
+            counters.collisions.incrementRelease();
             return -1;
         }
         if (freeTop == 0)
         {
-            counters.evicted.increment();
+            counters.evicted.incrementRelease();
             final int victim = heap[0];
             if (gState[victim] == OPEN)
             {
@@ -504,7 +515,7 @@ public final class Correlator
         java.util.Arrays.fill(ctxLength, g * Template.STRING_FIELDS, (g + 1) * Template.STRING_FIELDS, (byte)0);
         gDeadline[g] = Math.min(ts + pattern.maxSpanNanos, ts + pattern.maxGapNanos);
         heapInsert(g);
-        counters.opened.increment();
+        counters.opened.incrementRelease();
         return g;
     }
 
@@ -541,7 +552,7 @@ public final class Correlator
         }
         else
         {
-            counters.membersUnlisted.increment();
+            counters.membersUnlisted.incrementRelease();
         }
         gMembers[g]++;
         if (ts < gStart[g])
@@ -567,7 +578,7 @@ public final class Correlator
             {
                 gState[g] = COMPLETE;
                 openCount--;
-                counters.complete.increment();
+                counters.complete.incrementRelease();
                 emit(g, GroupStatus.COMPLETE);
                 gDeadline[g] = watermark + settings.retentionNanos;
             }
@@ -577,13 +588,13 @@ public final class Correlator
             }
             heapUpdate(g);
             result = GROUPED;
-            counters.grouped.increment();
+            counters.grouped.incrementRelease();
         }
         else
         {
             computeImpact(g, pattern);
             result = LATE;
-            counters.late.increment();
+            counters.late.incrementRelease();
         }
         outKeepTrace = false;
         outTraceHi = gTraceHi[g];
@@ -997,17 +1008,17 @@ public final class Correlator
         {
             if (status == GroupStatus.EXPIRED)
             {
-                counters.expired.increment();
+                counters.expired.incrementRelease();
             }
             else
             {
-                counters.flushedOpen.increment();
+                counters.flushedOpen.incrementRelease();
             }
             emit(g, status);
         }
         else
         {
-            counters.discarded.increment();
+            counters.discarded.incrementRelease();
         }
         gState[g] = COMPLETE;
         release(g);

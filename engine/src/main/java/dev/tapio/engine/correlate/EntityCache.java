@@ -1,5 +1,7 @@
 package dev.tapio.engine.correlate;
 
+import dev.tapio.codecs.sbe.EventType;
+
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Long2LongHashMap;
 
@@ -49,6 +51,61 @@ final class EntityCache
     int size()
     {
         return size;
+    }
+
+    /**
+     * Learns from an event of the given type. Kubernetes and CNI events, and types this schema does not
+     * know, are the authority on which pod a container id or cgroup id belongs to; kernel events only
+     * link their cgroup id to a container id already known (the fixed-field check comes first, so a
+     * kernel event without a cgroup id costs one load); systemd and HTTP events teach nothing.
+     */
+    void learn(final EventFields f, final int typeRaw)
+    {
+        if (typeRaw < TEACHES.length ? TEACHES[typeRaw] : true)
+        {
+            learn(f);
+        }
+        else if (typeRaw <= LAST_KERNEL_TYPE)
+        {
+            final long cg = f.cgroupId();
+            if (cg != 0 && byCgroup.get(cg) < 0)
+            {
+                final int cidLen = f.varLength(EventFields.CONTAINER_ID);
+                if (cidLen > 0)
+                {
+                    final int entry = (int)byContainer.get(hash(f.buffer(), f.varOffset(EventFields.CONTAINER_ID), cidLen));
+                    if (entry >= 0)
+                    {
+                        linkCgroup(entry, cg);
+                    }
+                }
+            }
+        }
+    }
+
+    private static final boolean[] TEACHES = teaches();
+    private static final int LAST_KERNEL_TYPE = EventType.KERNEL_NETWORK_RESET.value();
+
+    private static boolean[] teaches()
+    {
+        int max = 0;
+        for (final EventType t : EventType.values())
+        {
+            if (t != EventType.NULL_VAL)
+            {
+                max = Math.max(max, t.value());
+            }
+        }
+        final boolean[] teaches = new boolean[max + 1];
+        for (final EventType t : EventType.values())
+        {
+            if (t != EventType.NULL_VAL)
+            {
+                final String name = dev.tapio.codecs.EventTypes.name(t);
+                teaches[t.value()] = t == EventType.OTHER || name.startsWith("k8s.") || name.startsWith("cni.");
+            }
+        }
+        return teaches;
     }
 
     /** Learns from an event; cheap when the event carries nothing to learn or nothing new. */

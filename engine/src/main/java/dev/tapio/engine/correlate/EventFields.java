@@ -47,15 +47,27 @@ public final class EventFields
     private int attributeCount;
     private int relatedHeader;
     private int block;
+    private boolean parsed;
 
-    /** Wraps the event at {@code offset} (header first); the bytes must have passed EventFrames.validate. */
+    /**
+     * Wraps the event at {@code offset} (header first); the bytes must have passed EventFrames.validate.
+     * Only the fixed block is located here: attributes and var data are located on first use, so an
+     * event no pattern cares about costs a few loads.
+     */
     public EventFields wrap(final DirectBuffer buffer, final int offset, final int length)
     {
         this.buffer = buffer;
         this.offset = offset;
         this.length = length;
-        final int blockLength = buffer.getShort(offset, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
         block = offset + EventFrames.HEADER_LENGTH;
+        parsed = false;
+        return this;
+    }
+
+    private void parse()
+    {
+        final DirectBuffer buffer = this.buffer;
+        final int blockLength = buffer.getShort(offset, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
         int p = block + blockLength;
         final int entryBlock = buffer.getShort(p, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
         final int count = buffer.getShort(p + 2, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
@@ -91,7 +103,7 @@ public final class EventFields
             varLength[i] = l;
             p += EventFrames.VAR_LENGTH_PREFIX + l;
         }
-        return this;
+        parsed = true;
     }
 
     public DirectBuffer buffer()
@@ -112,11 +124,19 @@ public final class EventFields
     /** Absolute offset of the related group's header. */
     public int relatedHeaderOffset()
     {
+        if (!parsed)
+        {
+            parse();
+        }
         return relatedHeader;
     }
 
     public int relatedCount()
     {
+        if (!parsed)
+        {
+            parse();
+        }
         return buffer.getShort(relatedHeader + 2, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
     }
 
@@ -188,22 +208,38 @@ public final class EventFields
 
     public int varOffset(final int field)
     {
+        if (!parsed)
+        {
+            parse();
+        }
         return varOffset[field];
     }
 
     public int varLength(final int field)
     {
+        if (!parsed)
+        {
+            parse();
+        }
         return varLength[field];
     }
 
     public int attributeCount()
     {
+        if (!parsed)
+        {
+            parse();
+        }
         return attributeCount;
     }
 
     /** Index of the first attribute whose key equals {@code key}, or -1. */
     public int attribute(final byte[] key)
     {
+        if (!parsed)
+        {
+            parse();
+        }
         for (int i = 0; i < attributeCount; i++)
         {
             if (Bytes.equals(buffer, keyOffset[i], keyLength[i], key))
@@ -216,11 +252,19 @@ public final class EventFields
 
     public int attributeValueOffset(final int index)
     {
+        if (!parsed)
+        {
+            parse();
+        }
         return valueOffset[index];
     }
 
     public int attributeValueLength(final int index)
     {
+        if (!parsed)
+        {
+            parse();
+        }
         return valueLength[index];
     }
 }

@@ -1,6 +1,17 @@
 package dev.tapio.bench.cep;
 
+import dev.tapio.codecs.sbe.GroupDecoder;
+import dev.tapio.codecs.sbe.GroupStatus;
+import dev.tapio.codecs.sbe.MessageHeaderDecoder;
+import dev.tapio.engine.correlate.CorrelationCounters;
+import dev.tapio.engine.correlate.CorrelationSettings;
+import dev.tapio.engine.correlate.Correlator;
+import dev.tapio.engine.correlate.EventFields;
+import dev.tapio.engine.correlate.RulesLoader;
+import dev.tapio.engine.metrics.EngineCounters;
 import io.siddhi.core.event.Event;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -16,20 +27,22 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
+import java.nio.ByteOrder;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Pattern matching throughput, events/s: an established CEP engine (Siddhi 5.1) on the two patterns of
  * {@link PatternWorkload} (crash-loop: 3 restarts of a container within 5 min; oom-kill: OOM kill → exit
  * 137 → restart OOMKilled of a container within 5 min), over the workload's stream replayed in a loop.
- * Tapio's correlation engine joins it on the same workload (see the marked place below).
+ * Tapio's correlator runs the same workload ({@link TapioState}).
  *
  * <pre>
  *   siddhi:       row i ──InputHandler.send(time, Object[])──► filter ──► partition by container
  *                                              ├─ every restart -> restart -> restart within 5 min
  *                                              └─ every oom_kill -> exit 137 -> restart OOMKilled within 5 min
  *   siddhiBatch:  rows i .. i+999 as Event[] ──InputHandler.send(Event[])──► (same app)
- *   tapio:        (to come) SBE events of workload.sbe() ──► dev.tapio.engine.correlate
+ *   tapio:        SBE event i (off-heap) ──EventFields.wrap──► Correlator.process ──► group records
  * </pre>
  *
  * One operation is one event; an invocation processes {@link #BATCH} events. Input: Siddhi's documented
@@ -232,37 +245,104 @@ public class CepPatternBenchmark
         return s.siddhi.matches();
     }
 
-    // =============================================================================================
-    // TAPIO SIDE: add here once the correlator API (dev.tapio.engine.correlate) is on this branch.
-    //
-    //   @State(Scope.Thread)
-    //   public static class TapioState
-    //   {
-    //       PatternWorkload.SbeEvents sbe;   // = state.workload.sbe() in @Setup(Level.Trial): every event
-    //                                        //   SBE-encoded off-heap (EventDraft), 8-byte aligned
-    //       int next;
-    //       long loop;
-    //       // The correlator: rules RulesLoader.parse("bench", PatternWorkload.TAPIO_RULES_YAML) (only
-    //       // crash-loop and oom-kill, crash-loop without its optional exits step), settings with
-    //       // retention(Duration.ofMinutes(5)) (shorter than PatternWorkload.ISOLATION_MILLIS) and
-    //       // maxGroups >= 2 x containers. Count COMPLETE group records per replay; at the end of each
-    //       // replay (next == sbe.count()) they must equal plantedCrashLoops() + plantedOomKills(), as
-    //       // SiddhiState.endOfLoop checks; then sbe.moveToLoop(++loop) (rewrites every timestamp, a few
-    //       // ms per 1M events) and next = 0.
-    //   }
-    //
-    //   @Benchmark
-    //   @OperationsPerInvocation(BATCH)
-    //   public long tapio(final TapioState t)
-    //   {
-    //       // for i in [t.next, t.next + BATCH): fields.wrap(t.sbe.buffer(), t.sbe.offset(i),
-    //       //     t.sbe.length(i)); correlator.process(fields);
-    //       // return the complete-group count
-    //   }
-    //
-    // Checked against main at 869fb83 with a throwaway harness: with those rules and retention, the
-    // correlator completes exactly the planted groups on every replay (1,000 and 100,000 containers,
-    // 1,000 and 50,000 scenarios); with the built-in crash-loop it finds 97 of 134, with the default
-    // 30 min retention it misses most groups after the first replay.
-    // =============================================================================================
+    /**
+     * Tapio's correlator (the correlate stage's engine, {@code dev.tapio.engine.correlate}) on the same
+     * stream: each event SBE-encoded off-heap once before the run, wrapped by {@link EventFields} and
+     * processed, as the correlate stage does on a ring slot. Rules: {@link PatternWorkload#TAPIO_RULES_YAML}
+     * (crash-loop and oom-kill only; crash-loop without its optional exits step, so it completes on the
+     * third restart as Siddhi's pattern does), complete groups retained 5 min (shorter than the workload's
+     * isolation, so a container's next scenario opens a new group, as in Siddhi). Every replay must complete
+     * exactly the planted groups, or the trial fails at tear-down.
+     */
+    @State(Scope.Thread)
+    public static class TapioState
+    {
+        PatternWorkload workload;
+        PatternWorkload.SbeEvents sbe;
+        Correlator correlator;
+        final EventFields fields = new EventFields();
+        final GroupDecoder group = new GroupDecoder();
+        final MessageHeaderDecoder header = new MessageHeaderDecoder();
+        long complete;
+        int next;
+        long loop;
+        private long completeAtLoopStart;
+        private String mismatch;
+
+        @Setup(Level.Trial)
+        public void setUp(final WorkloadState state) throws Exception
+        {
+            workload = state.workload;
+            sbe = workload.sbe();
+            sbe.moveToLoop(0);
+            correlator = new Correlator(RulesLoader.parse("bench", PatternWorkload.TAPIO_RULES_YAML),
+                CorrelationSettings.builder().maxGroups(Math.max(2 * workload.containers(), 1024))
+                    .retention(Duration.ofMinutes(5)).nodeName("bench").build(),
+                new CorrelationCounters(new EngineCounters()), this::onGroup);
+        }
+
+        private void onGroup(final DirectBuffer buffer, final int offset, final int length)
+        {
+            header.wrap(buffer, offset);
+            group.wrap(buffer, offset + MessageHeaderDecoder.ENCODED_LENGTH, header.blockLength(), header.version());
+            if (group.status() == GroupStatus.COMPLETE)
+            {
+                complete++;
+            }
+        }
+
+        void endOfLoop()
+        {
+            final long found = complete - completeAtLoopStart;
+            final long expected = workload.plantedCrashLoops() + workload.plantedOomKills();
+            if (found != expected && mismatch == null)
+            {
+                mismatch = "replay " + loop + ": Tapio completed " + found + " groups, the workload planted " + expected;
+            }
+            completeAtLoopStart = complete;
+            next = 0;
+            loop++;
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown()
+        {
+            if (mismatch != null)
+            {
+                throw new IllegalStateException(mismatch);
+            }
+        }
+    }
+
+    private static final int TIMESTAMP_OFFSET =
+        dev.tapio.codecs.EventFrames.HEADER_LENGTH + dev.tapio.codecs.sbe.EventDecoder.timestampEncodingOffset();
+
+    /** Tapio's correlator, one {@code EventFields.wrap} + {@code Correlator.process} per event. */
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public long tapio(final TapioState t)
+    {
+        final PatternWorkload.SbeEvents sbe = t.sbe;
+        final EventFields fields = t.fields;
+        final Correlator correlator = t.correlator;
+        final UnsafeBuffer buffer = sbe.buffer();
+        final PatternWorkload w = t.workload;
+        final long loop = t.loop;
+        final int from = t.next;
+        final int to = from + BATCH;
+        for (int i = from; i < to; i++)
+        {
+            // The event's time in this replay, written in place (as Siddhi gets it per event).
+            final int offset = sbe.offset(i);
+            buffer.putLong(offset + TIMESTAMP_OFFSET, w.timeMillis(loop, i) * 1_000_000L, ByteOrder.LITTLE_ENDIAN);
+            fields.wrap(buffer, offset, sbe.length(i));
+            correlator.process(fields);
+        }
+        t.next = to;
+        if (to == sbe.count())
+        {
+            t.endOfLoop();
+        }
+        return t.complete;
+    }
 }

@@ -268,6 +268,24 @@ class CepPatternTest
     }
 
     @Test
+    void theTapioMethodCompletesExactlyThePlantedGroupsInEveryReplay() throws Exception
+    {
+        final CepPatternBenchmark.WorkloadState state = new CepPatternBenchmark.WorkloadState();
+        state.workload = workload;
+        final CepPatternBenchmark.TapioState tapio = new CepPatternBenchmark.TapioState();
+        tapio.setUp(state);
+        final CepPatternBenchmark bench = new CepPatternBenchmark();
+        final int invocations = 3 * workload.events() / CepPatternBenchmark.BATCH;
+        for (int i = 0; i < invocations; i++)
+        {
+            bench.tapio(tapio);
+        }
+        assertEquals(3, tapio.loop);
+        assertEquals(3L * (workload.plantedCrashLoops() + workload.plantedOomKills()), tapio.complete);
+        tapio.tearDown();
+    }
+
+    @Test
     void theWorkloadIsDeterministicAndIsolatesScenarios()
     {
         final PatternWorkload again = new PatternWorkload(600_000, 2_000, 1_200, 7);
