@@ -277,7 +277,11 @@ public class CepPatternBenchmark
             sbe.moveToLoop(0);
             correlator = new Correlator(RulesLoader.parse("bench", PatternWorkload.TAPIO_RULES_YAML),
                 CorrelationSettings.builder().maxGroups(Math.max(2 * workload.containers(), 1024))
-                    .retention(Duration.ofMinutes(5)).nodeName("bench").build(),
+                    .retention(Duration.ofMinutes(5))
+                    // sized to the cluster, as a deployment would: an entity cache smaller than the
+                    // container count churns (and copies names) on every Kubernetes event
+                    .entityCacheSize(Math.max(65_536, 2 * workload.containers()))
+                    .nodeName("bench").build(),
                 new CorrelationCounters(new EngineCounters()), this::onGroup);
         }
 
