@@ -336,6 +336,10 @@ public final class Journal implements AutoCloseable
 
     private static String describe(final Throwable e)
     {
+        if (e instanceof InternalError)
+        {
+            return "out of space: a write to the mapped cycle file faulted: " + e.getMessage();
+        }
         return e.getMessage() == null ? e.getClass().getName() : e.getClass().getSimpleName() + ": " + e.getMessage();
     }
 
