@@ -48,6 +48,7 @@ import java.util.stream.Stream;
  *   mappedFileBaseline       length + bytes copied into a plain MappedByteBuffer (64 MiB regions, remapped in turn)
  *   fileChannelBaseline      bytes copied into a 64 KiB direct buffer, FileChannel.write when full
  *   journalAppendThenSync    1,000 appends then one fsync of the cycle file (the cost of journal.sync, per record)
+ *   journalAppendSync10ms    journalAppend while the housekeeper thread fsyncs every 10 ms (sync: 10ms)
  * </pre>
  *
  * Every iteration writes into a fresh directory under {@code -Dtapio.bench.dir} (default java.io.tmpdir),
@@ -74,6 +75,7 @@ public class JournalAppendBenchmark
     private int length;
     private Path dir;
     private Journal journal;
+    private Journal syncedJournal;
     private SingleChronicleQueue rawQueue;
     private ExcerptAppender rawAppender;
     private FileChannel mappedChannel;
@@ -99,6 +101,8 @@ public class JournalAppendBenchmark
             "tapio-journal-bench-");
         journal = Journal.open(JournalSettings.builder().dir(dir.resolve("journal")).retention(null).maxDiskBytes(0)
             .minFreeDiskBytes(0).build(), new EngineCounters());
+        syncedJournal = Journal.open(JournalSettings.builder().dir(dir.resolve("synced")).retention(null).maxDiskBytes(0)
+            .minFreeDiskBytes(0).syncInterval(java.time.Duration.ofMillis(10)).build(), new EngineCounters()).startHousekeeper();
         rawQueue = SingleChronicleQueueBuilder.binary(dir.resolve("raw")).rollCycle(RollCycles.FAST_HOURLY).build();
         rawAppender = rawQueue.createAppender();
         mappedChannel = FileChannel.open(dir.resolve("plain.dat"), StandardOpenOption.CREATE_NEW,
@@ -125,6 +129,7 @@ public class JournalAppendBenchmark
     public void close() throws IOException
     {
         journal.close();
+        syncedJournal.close();
         rawAppender.close();
         rawQueue.close();
         IoUtil.unmap(region);
@@ -141,6 +146,12 @@ public class JournalAppendBenchmark
     public long journalAppend()
     {
         return journal.append(slot, 0, length);
+    }
+
+    @Benchmark
+    public long journalAppendSync10ms()
+    {
+        return syncedJournal.append(slot, 0, length);
     }
 
     @Benchmark
