@@ -49,6 +49,7 @@ import java.util.stream.Stream;
  *   fileChannelBaseline      bytes copied into a 64 KiB direct buffer, FileChannel.write when full
  *   journalAppendThenSync    1,000 appends then one fsync of the cycle file (the cost of journal.sync, per record)
  *   journalAppendSync10ms    journalAppend while the housekeeper thread fsyncs every 10 ms (sync: 10ms)
+ *   journalAppendPretouched  journalAppend while the housekeeper touches the pages ahead (pretouch: true)
  * </pre>
  *
  * Every iteration writes into a fresh directory under {@code -Dtapio.bench.dir} (default java.io.tmpdir),
@@ -76,6 +77,7 @@ public class JournalAppendBenchmark
     private Path dir;
     private Journal journal;
     private Journal syncedJournal;
+    private Journal pretouchedJournal;
     private SingleChronicleQueue rawQueue;
     private ExcerptAppender rawAppender;
     private FileChannel mappedChannel;
@@ -100,9 +102,11 @@ public class JournalAppendBenchmark
         dir = Files.createTempDirectory(Path.of(System.getProperty("tapio.bench.dir", System.getProperty("java.io.tmpdir"))),
             "tapio-journal-bench-");
         journal = Journal.open(JournalSettings.builder().dir(dir.resolve("journal")).retention(null).maxDiskBytes(0)
-            .minFreeDiskBytes(0).build(), new EngineCounters());
+            .minFreeDiskBytes(0).pretouch(false).build(), new EngineCounters());
+        pretouchedJournal = Journal.open(JournalSettings.builder().dir(dir.resolve("pretouched")).retention(null)
+            .maxDiskBytes(0).minFreeDiskBytes(0).pretouch(true).build(), new EngineCounters()).startHousekeeper();
         syncedJournal = Journal.open(JournalSettings.builder().dir(dir.resolve("synced")).retention(null).maxDiskBytes(0)
-            .minFreeDiskBytes(0).syncInterval(java.time.Duration.ofMillis(10)).build(), new EngineCounters()).startHousekeeper();
+            .minFreeDiskBytes(0).pretouch(false).syncInterval(java.time.Duration.ofMillis(10)).build(), new EngineCounters()).startHousekeeper();
         rawQueue = SingleChronicleQueueBuilder.binary(dir.resolve("raw")).rollCycle(RollCycles.FAST_HOURLY).build();
         rawAppender = rawQueue.createAppender();
         mappedChannel = FileChannel.open(dir.resolve("plain.dat"), StandardOpenOption.CREATE_NEW,
@@ -130,6 +134,7 @@ public class JournalAppendBenchmark
     {
         journal.close();
         syncedJournal.close();
+        pretouchedJournal.close();
         rawAppender.close();
         rawQueue.close();
         IoUtil.unmap(region);
@@ -146,6 +151,12 @@ public class JournalAppendBenchmark
     public long journalAppend()
     {
         return journal.append(slot, 0, length);
+    }
+
+    @Benchmark
+    public long journalAppendPretouched()
+    {
+        return pretouchedJournal.append(slot, 0, length);
     }
 
     @Benchmark

@@ -54,6 +54,7 @@ public final class Journal implements AutoCloseable
 
     static final long FIRST_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(30);
+    static final long PRETOUCH_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     private final JournalSettings settings;
     private final JournalCounters counters;
@@ -66,6 +67,7 @@ public final class Journal implements AutoCloseable
     private volatile boolean closed;
     private FileStore fileStore;
     private ScheduledExecutorService housekeeper;
+    private boolean pretouchFailed;
 
     // Failure episode state; appending thread only.
     private long retryAtNanos;
@@ -441,6 +443,10 @@ public final class Journal implements AutoCloseable
         });
         final long check = settings.checkInterval().toNanos();
         housekeeper.scheduleWithFixedDelay(this::housekeepQuietly, 0, check, TimeUnit.NANOSECONDS);
+        if (settings.pretouch())
+        {
+            housekeeper.scheduleWithFixedDelay(this::pretouchQuietly, 0, PRETOUCH_INTERVAL_NANOS, TimeUnit.NANOSECONDS);
+        }
         if (settings.syncInterval() != null)
         {
             final long sync = settings.syncInterval().toNanos();
@@ -458,6 +464,51 @@ public final class Journal implements AutoCloseable
         catch (final RuntimeException | InternalError e)
         {
             log.println("tapio: journal " + dir + ": housekeeping failed: " + describe(e));
+        }
+    }
+
+    /**
+     * Touches the pages of the current cycle file just ahead of the appender, so the fan-out thread does
+     * not take their page faults (see {@link PageToucher}); any one thread, the housekeeper every 10 ms.
+     *
+     * @return pages touched by this call.
+     */
+    public synchronized long pretouch()
+    {
+        if (closed)
+        {
+            return 0;
+        }
+        try
+        {
+            return retention.pretouch();
+        }
+        catch (final IOException e)
+        {
+            return 0;
+        }
+    }
+
+    /** Pages touched ahead of the appender so far. */
+    public synchronized long pagesPretouched()
+    {
+        return retention.pagesTouched();
+    }
+
+    private void pretouchQuietly()
+    {
+        try
+        {
+            pretouch();
+        }
+        catch (final RuntimeException | InternalError e)
+        {
+            if (!pretouchFailed)
+            {
+                pretouchFailed = true;
+                log.println("tapio: journal " + dir + ": pre-touching pages failed (appends take their own page faults): " +
+                    describe(e));
+            }
         }
     }
 

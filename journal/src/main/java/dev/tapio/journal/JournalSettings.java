@@ -62,6 +62,7 @@ public final class JournalSettings
     private final Duration syncInterval;
     private final Duration checkInterval;
     private final long blockSize;
+    private final boolean pretouch;
     private final TimeProvider timeProvider;
 
     private JournalSettings(final Builder b)
@@ -75,6 +76,7 @@ public final class JournalSettings
         this.syncInterval = b.syncInterval;
         this.checkInterval = b.checkInterval;
         this.blockSize = b.blockSize;
+        this.pretouch = b.pretouch;
         this.timeProvider = b.timeProvider;
     }
 
@@ -147,6 +149,7 @@ public final class JournalSettings
             throw c.error("blockSize", "must be a power of two of at least 64KiB, got " + Units.formatBytes(block));
         }
         b.blockSize(block);
+        b.pretouch(c.bool("pretouch", true));
         return b.build();
     }
 
@@ -200,6 +203,12 @@ public final class JournalSettings
         return blockSize;
     }
 
+    /** Whether the housekeeper touches the pages ahead of the appender (taking their page faults). */
+    public boolean pretouch()
+    {
+        return pretouch;
+    }
+
     public TimeProvider timeProvider()
     {
         return timeProvider;
@@ -212,7 +221,7 @@ public final class JournalSettings
             ", retention=" + (retention == null ? "none" : Units.formatDuration(retention)) +
             ", maxDisk=" + (maxDiskBytes == 0 ? "none" : Units.formatBytes(maxDiskBytes)) +
             ", minFreeDisk=" + Units.formatBytes(minFreeDiskBytes) +
-            ", sync=" + (syncInterval == null ? "none" : Units.formatDuration(syncInterval)) + "}";
+            ", sync=" + (syncInterval == null ? "none" : Units.formatDuration(syncInterval)) + ", pretouch=" + pretouch + "}";
     }
 
     /** Fluent settings; {@link #build()} validates. */
@@ -226,6 +235,7 @@ public final class JournalSettings
         private Duration syncInterval;
         private Duration checkInterval = DEFAULT_CHECK_INTERVAL;
         private long blockSize = DEFAULT_BLOCK_SIZE;
+        private boolean pretouch = true;
         private TimeProvider timeProvider = SystemTimeProvider.INSTANCE;
 
         public Builder dir(final Path dir)
@@ -274,6 +284,12 @@ public final class JournalSettings
         public Builder blockSize(final long bytes)
         {
             this.blockSize = bytes;
+            return this;
+        }
+
+        public Builder pretouch(final boolean pretouch)
+        {
+            this.pretouch = pretouch;
             return this;
         }
 

@@ -36,6 +36,7 @@ final class Retention
     private final PrintStream log;
     private SingleChronicleQueue queue;
     private DateTimeFormatter formatter;
+    private PageToucher toucher;
     private int lastSyncedCycle = Integer.MIN_VALUE;
     private long appendedAtLastSync = -1;
 
@@ -263,8 +264,32 @@ final class Retention
         }
     }
 
+    /** Touches the pages just ahead of the appender (see {@link PageToucher}); returns pages touched. */
+    long pretouch() throws IOException
+    {
+        if (!ensureQueue())
+        {
+            return 0;
+        }
+        if (toucher == null)
+        {
+            toucher = new PageToucher(queue);
+        }
+        return toucher.touch();
+    }
+
+    long pagesTouched()
+    {
+        return toucher == null ? 0 : toucher.pagesTouched();
+    }
+
     void close()
     {
+        if (toucher != null)
+        {
+            toucher.release();
+            toucher = null;
+        }
         if (queue != null)
         {
             queue.close();
