@@ -88,6 +88,10 @@ public final class Engine implements AutoCloseable
         this.ids = new EventIds(settings.idOriginEpochNanos() >= 0 ? settings.idOriginEpochNanos() :
             clock.toEpochNanos(clock.nanoTime()));
         this.sinks = List.copyOf(sinks);
+        for (final Sink s : this.sinks)
+        {
+            s.counters(counters);
+        }
         this.threading = settings.threading().resolve(Runtime.getRuntime().availableProcessors());
         final ProducerMode producers = settings.producers() == ProducerMode.AUTO ?
             (sources.size() == 1 ? ProducerMode.SINGLE : ProducerMode.MULTI) : settings.producers();

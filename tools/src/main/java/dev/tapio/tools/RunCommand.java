@@ -89,7 +89,8 @@ public final class RunCommand implements Callable<Integer>
             engine.settings().nodeName(), engine.threadingMode().name().toLowerCase(Locale.ROOT),
             engine.settings().waitStrategy().configName(), engine.ringSize(), engine.settings().slotSize(),
             names(cfg.sources().stream().map(s -> s.source.name()).toArray(String[]::new)),
-            names(cfg.sinks().stream().map(s -> s.name()).toArray(String[]::new)));
+            names(java.util.stream.Stream.concat(cfg.sinks().stream(), cfg.sectionSinks().stream())
+                .map(s -> s.name()).toArray(String[]::new)));
 
         final CountDownLatch stopRequested = new CountDownLatch(1);
         final CountDownLatch stopped = new CountDownLatch(1);

@@ -26,6 +26,12 @@ public final class TapioCli implements Runnable
 
     public static void main(final String[] args)
     {
+        // Chronicle Queue (the journal) reads this once, when its first class loads: never send usage analytics,
+        // even when started as `java -jar tapio.jar` without ./tapio's flag.
+        if (System.getProperty("chronicle.analytics.disable") == null)
+        {
+            System.setProperty("chronicle.analytics.disable", "true");
+        }
         System.exit(execute(args));
     }
 

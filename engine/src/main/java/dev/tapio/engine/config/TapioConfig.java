@@ -52,6 +52,8 @@ public final class TapioConfig
     private dev.tapio.engine.correlate.CorrelationSettings correlation;
     private final List<SourceEntry> sources = new ArrayList<>();
     private final List<Sink> sinks = new ArrayList<>();
+    private final List<Sink> sectionSinks = new ArrayList<>();
+    private final Map<String, ConfigNode> sections = new LinkedHashMap<>();
 
     /** A configured source and its back-pressure policy. */
     public static final class SourceEntry
@@ -268,6 +270,13 @@ public final class TapioConfig
                 throw pipeline.error("sinks", i, "\"" + sinkNames.get(i) + "\" is not defined under sinks");
             }
         }
+        for (final dev.tapio.engine.spi.ConfigSection section : ServiceLoader.load(dev.tapio.engine.spi.ConfigSection.class))
+        {
+            final ConfigNode sectionNode = root.child(section.key());
+            sectionSinks.addAll(section.configure(sectionNode));
+            sectionNode.checkAllKeysUsed();
+            sections.put(section.key(), sectionNode);
+        }
         if (producers == ProducerMode.SINGLE && sources.size() > 1)
         {
             throw engine.error("producers", "single, but the pipeline has " + sources.size() + " sources");
@@ -342,6 +351,10 @@ public final class TapioConfig
         {
             b.sink(s);
         }
+        for (final Sink s : sectionSinks)
+        {
+            b.sink(s);
+        }
         return b;
     }
 
@@ -379,6 +392,22 @@ public final class TapioConfig
     public List<Sink> sinks()
     {
         return List.copyOf(sinks);
+    }
+
+    /** Sinks added by top-level sections of modules on the class path (e.g. the journal), in load order. */
+    public List<Sink> sectionSinks()
+    {
+        return List.copyOf(sectionSinks);
+    }
+
+    /**
+     * The validated node of a top-level section owned by a module ({@link dev.tapio.engine.spi.ConfigSection}),
+     * for that module to read again (e.g. the journal's settings for tailers and replay); null when no module
+     * on the class path owns {@code key}.
+     */
+    public ConfigNode section(final String key)
+    {
+        return sections.get(key);
     }
 
     public int ringSize()

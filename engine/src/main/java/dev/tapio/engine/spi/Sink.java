@@ -10,6 +10,14 @@ public interface Sink extends AutoCloseable
 {
     String name();
 
+    /**
+     * Called once by the engine that will run this sink, before {@link #open()}, with that engine's
+     * counters, so a sink can keep its own counters beside the engine's (the journal sink does).
+     */
+    default void counters(final dev.tapio.engine.metrics.EngineCounters counters)
+    {
+    }
+
     /** Called once on the fan-out thread before the first event. */
     default void open() throws Exception
     {

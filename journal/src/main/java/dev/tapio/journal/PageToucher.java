@@ -1,0 +1,132 @@
+package dev.tapio.journal;
+
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueStore;
+import org.agrona.IoUtil;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.io.IOException;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Takes the page faults of the journal's appends off the appending thread: on the housekeeper, it
+ * touches the pages of the current cycle file just ahead of the write position, so that when the
+ * fan-out thread copies a record there the page is already allocated and mapped.
+ *
+ * <pre>
+ *   cycle file:  … written │▓▓▓▓▓▓ touched ahead (up to AHEAD) ▓▓▓▓▓▓│ untouched …   │ end of file
+ *                          ^ writePosition (Chronicle's header)                    ^ never past it
+ * </pre>
+ *
+ * Each touch is a compare-and-swap of 0 with 0 on the first int of a page: it faults the page in for
+ * writing but can never change a byte, so it is safe against the appender writing the same page at the
+ * same moment (whichever comes first, the appender's bytes stand). Chronicle's own pre-toucher is an
+ * Enterprise feature. Works on its own mapping of the file and never maps past the file's current end,
+ * so it never grows the file. Threading: the housekeeper only.
+ */
+final class PageToucher
+{
+    static final long PAGE = 4096;
+    static final long AHEAD = 8L << 20;
+    static final long WINDOW = 64L << 20;
+
+    private final SingleChronicleQueue queue;
+    private int cycle = Integer.MIN_VALUE;
+    private SingleChronicleQueueStore store;
+    private FileChannel channel;
+    private MappedByteBuffer window;
+    private final UnsafeBuffer view = new UnsafeBuffer(new byte[0]);
+    private long windowStart;
+    private long windowEnd;
+    private long touchedUpTo;
+    private long pagesTouched;
+
+    PageToucher(final SingleChronicleQueue queue)
+    {
+        this.queue = queue;
+    }
+
+    /** Touches what is due in the current cycle file; returns the pages touched by this call. */
+    long touch() throws IOException
+    {
+        final int current = queue.cycle();
+        if (current != cycle)
+        {
+            release();
+            store = queue.storeForCycle(current, queue.epoch(), false, null);
+            if (store == null)
+            {
+                return 0;       // not created yet: the appender creates it with its first record
+            }
+            cycle = current;
+            channel = FileChannel.open(store.file().toPath(), StandardOpenOption.READ, StandardOpenOption.WRITE);
+            touchedUpTo = 0;
+        }
+        final long writePosition = store.writePosition();
+        final long size = channel.size();
+        final long from = Math.max(touchedUpTo, (writePosition + PAGE) & ~(PAGE - 1));
+        final long to = Math.min(writePosition + AHEAD, size) & ~(PAGE - 1);
+        long n = 0;
+        for (long p = from; p < to; p += PAGE)
+        {
+            if (p < windowStart || p + 4 > windowEnd)
+            {
+                remap(p, size);
+            }
+            view.compareAndSetInt((int)(p - windowStart), 0, 0);
+            n++;
+        }
+        touchedUpTo = Math.max(touchedUpTo, to);
+        pagesTouched += n;
+        return n;
+    }
+
+    private void remap(final long position, final long size) throws IOException
+    {
+        if (window != null)
+        {
+            IoUtil.unmap(window);
+            window = null;
+        }
+        windowStart = position & ~(PAGE - 1);
+        windowEnd = Math.min(windowStart + WINDOW, size);
+        window = channel.map(FileChannel.MapMode.READ_WRITE, windowStart, windowEnd - windowStart);
+        view.wrap(window);
+    }
+
+    long pagesTouched()
+    {
+        return pagesTouched;
+    }
+
+    void release()
+    {
+        if (window != null)
+        {
+            IoUtil.unmap(window);
+            window = null;
+        }
+        windowStart = 0;
+        windowEnd = 0;
+        if (channel != null)
+        {
+            try
+            {
+                channel.close();
+            }
+            catch (final IOException ignored)
+            {
+                // closing
+            }
+            channel = null;
+        }
+        if (store != null)
+        {
+            queue.closeStore(store);
+            store = null;
+        }
+        cycle = Integer.MIN_VALUE;
+    }
+}

@@ -1,0 +1,171 @@
+package dev.tapio.journal;
+
+import dev.tapio.engine.metrics.EngineCounters;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class JournalTailerTest
+{
+    @TempDir
+    Path dir;
+
+    private JournalSettings settings()
+    {
+        return JournalSettings.builder().dir(dir).build();
+    }
+
+    private List<Long> appendEvents(final int from, final int count) throws IOException
+    {
+        final List<Long> indices = new ArrayList<>();
+        try (Journal journal = Journal.open(settings(), new EngineCounters()))
+        {
+            for (int i = from; i < from + count; i++)
+            {
+                final byte[] e = Records.event(i, Records.TIME + i);
+                indices.add(journal.append(Records.direct(e, 0), 0, e.length));
+            }
+        }
+        return indices;
+    }
+
+    /** Event ids of everything the tailer delivers now, up to {@code max}. */
+    private static List<Long> drain(final JournalTailer tailer, final int max)
+    {
+        final List<Long> ids = new ArrayList<>();
+        while (ids.size() < max)
+        {
+            final int n = tailer.poll((index, template, buffer, offset, length) ->
+                ids.add(buffer.getLong(offset + 8, java.nio.ByteOrder.LITTLE_ENDIAN)), Math.min(7, max - ids.size()));
+            if (n == 0)
+            {
+                break;
+            }
+        }
+        return ids;
+    }
+
+    private static List<Long> range(final long from, final long toExclusive)
+    {
+        final List<Long> out = new ArrayList<>();
+        for (long i = from; i < toExclusive; i++)
+        {
+            out.add(i);
+        }
+        return out;
+    }
+
+    @Test
+    void resumesAfterTheLastAckedRecordOnReopen() throws Exception
+    {
+        final List<Long> indices = appendEvents(0, 50);
+        try (JournalTailer t = JournalTailer.open(settings(), "bridge"))
+        {
+            assertEquals(range(0, 30), drain(t, 30));
+            assertTrue(t.ack(indices.get(19)));
+        }
+        try (JournalTailer t = JournalTailer.open(settings(), "bridge"))
+        {
+            assertEquals(indices.get(19), t.ackedIndex());
+            assertEquals(indices.get(20), t.resumedFrom());
+            assertEquals(range(20, 50), drain(t, 100));
+        }
+    }
+
+    @Test
+    void unackedRecordsAreDeliveredAgainAfterRestart() throws Exception
+    {
+        appendEvents(0, 10);
+        try (JournalTailer t = JournalTailer.open(settings(), "otlp"))
+        {
+            assertEquals(range(0, 10), drain(t, 100));
+            // nothing acked
+        }
+        try (JournalTailer t = JournalTailer.open(settings(), "otlp"))
+        {
+            assertEquals(-1, t.ackedIndex());
+            assertEquals(range(0, 10), drain(t, 100));
+        }
+    }
+
+    @Test
+    void ackIsCumulativeAndNeverMovesBackOrPastWhatWasDelivered() throws Exception
+    {
+        final List<Long> indices = appendEvents(0, 10);
+        try (JournalTailer t = JournalTailer.open(settings(), "hooks"))
+        {
+            drain(t, 5);
+            assertThrows(IllegalArgumentException.class, () -> t.ack(indices.get(7)));
+            assertTrue(t.ack(indices.get(4)));
+            assertFalse(t.ack(indices.get(2)));
+            assertEquals(indices.get(4), t.ackedIndex());
+            drain(t, 100);
+            t.rewindToAcked();
+            assertEquals(range(5, 10), drain(t, 100));
+        }
+    }
+
+    @Test
+    void namedTailersKeepIndependentPositionsAndOneNameHasOneReader() throws Exception
+    {
+        final List<Long> indices = appendEvents(0, 10);
+        try (JournalTailer a = JournalTailer.open(settings(), "a"); JournalTailer b = JournalTailer.open(settings(), "b"))
+        {
+            drain(a, 3);
+            a.ack(indices.get(2));
+            drain(b, 8);
+            b.ack(indices.get(7));
+            final IOException e = assertThrows(IOException.class, () -> JournalTailer.open(settings(), "a"));
+            assertTrue(e.getMessage().contains("already open"), e.getMessage());
+        }
+        try (JournalTailer a = JournalTailer.open(settings(), "a"); JournalTailer b = JournalTailer.open(settings(), "b"))
+        {
+            assertEquals(range(3, 10), drain(a, 100));
+            assertEquals(range(8, 10), drain(b, 100));
+        }
+    }
+
+    @Test
+    void newRecordsAppendedAfterAnAckedPositionAreDelivered() throws Exception
+    {
+        final List<Long> first = appendEvents(0, 5);
+        try (JournalTailer t = JournalTailer.open(settings(), "bridge"))
+        {
+            drain(t, 100);
+            t.ack(first.get(4));
+        }
+        appendEvents(5, 5);
+        try (JournalTailer t = JournalTailer.open(settings(), "bridge"))
+        {
+            assertEquals(range(5, 10), drain(t, 100));
+        }
+    }
+
+    @Test
+    void latestStartSkipsWhatIsAlreadyThere() throws Exception
+    {
+        appendEvents(0, 5);
+        try (JournalTailer t = JournalTailer.open(settings(), "live", JournalTailer.StartFrom.LATEST))
+        {
+            assertEquals(List.of(), drain(t, 100));
+            appendEvents(5, 2);
+            assertEquals(range(5, 7), drain(t, 100));
+        }
+    }
+
+    @Test
+    void rejectsNamesThatAreNotSafeFileNames()
+    {
+        assertThrows(IllegalArgumentException.class, () -> JournalTailer.open(settings(), "../x"));
+        assertThrows(IllegalArgumentException.class, () -> JournalTailer.open(settings(), ""));
+    }
+}
