@@ -121,6 +121,20 @@ public final class ClientCounters
         return streamFailures(code).get();
     }
 
+    /** Stream failures of every status code. */
+    public long streamFailures()
+    {
+        long total = 0;
+        for (final java.util.Map.Entry<String, Long> e : registry.snapshot().entrySet())
+        {
+            if (e.getKey().startsWith(STREAM_FAILURES + "{"))
+            {
+                total += e.getValue();
+            }
+        }
+        return total;
+    }
+
     public long circuitState()
     {
         return circuitState.get();
