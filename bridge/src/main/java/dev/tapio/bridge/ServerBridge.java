@@ -167,7 +167,11 @@ public final class ServerBridge implements Agent, AutoCloseable
             nb.overrideAuthority(b.authority);
         }
         channel = nb.build();
-        stub = BridgeGrpc.newStub(channel);
+        // gRPC reports a stream "ready" only while under 32 KiB is buffered, i.e. less than one batch: that
+        // would send one batch at a time with a thread hand-off per batch. The in-flight ring already bounds
+        // what is outstanding, so let the transport hold all of it; HTTP/2 flow control still pushes back.
+        stub = BridgeGrpc.newStub(channel)
+            .withOnReadyThreshold((int)Math.min(Integer.MAX_VALUE, (long)b.maxInFlight * (b.maxBatchBytes + 1024)));
     }
 
     private static ChannelCredentials credentials(final Builder b)
