@@ -66,7 +66,7 @@ public final class ServerBridge implements Agent, AutoCloseable
 {
     public static final String DEFAULT_TARGET = "localhost:7301";
     public static final int DEFAULT_MAX_BATCH_RECORDS = 2_000;
-    public static final int DEFAULT_MAX_BATCH_BYTES = 64 * 1024;
+    public static final int DEFAULT_MAX_BATCH_BYTES = 256 * 1024;
     public static final long DEFAULT_BATCH_LINGER_MS = 5;
     public static final int DEFAULT_MAX_IN_FLIGHT = 8;
     public static final long DEFAULT_ACK_TIMEOUT_MS = 30_000;
@@ -651,7 +651,7 @@ public final class ServerBridge implements Agent, AutoCloseable
             return this;
         }
 
-        /** Most bytes of framed records in one batch (default 64 KiB). */
+        /** Most bytes of framed records in one batch (default 256 KiB). */
         public Builder maxBatchBytes(final int bytes)
         {
             this.maxBatchBytes = bytes;
