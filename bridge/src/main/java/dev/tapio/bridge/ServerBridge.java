@@ -285,6 +285,12 @@ public final class ServerBridge implements Agent, AutoCloseable
             {
                 failure = Status.DEADLINE_EXCEEDED.withDescription("no ack within " + ackTimeoutNanos / 1_000_000 + " ms");
             }
+            else if (failure == null && sentOnStream == 0 && size > 0 && now - s.openedAt > ackTimeoutNanos)
+            {
+                // never became ready to send (e.g. a connect that hangs): give up on it like a missing ack
+                failure = Status.DEADLINE_EXCEEDED.withDescription("stream not ready within " +
+                    ackTimeoutNanos / 1_000_000 + " ms");
+            }
             if (failure != null)
             {
                 fail(s, failure, now);
@@ -368,6 +374,7 @@ public final class ServerBridge implements Agent, AutoCloseable
             headers.put(TRACEPARENT, tp);
         }
         final Stream s = new Stream();
+        s.openedAt = clock.getAsLong();
         stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers)).stream(s);
         stream = s;
         sentOnStream = 0;
@@ -507,6 +514,7 @@ public final class ServerBridge implements Agent, AutoCloseable
         volatile Status failure;
         long processedSequence;
         long lastSentSequence;
+        long openedAt;
 
         @Override
         public void beforeStart(final ClientCallStreamObserver<Batch> requestStream)

@@ -150,6 +150,35 @@ class BridgeLoopbackTest
     }
 
     @Test
+    void stopsReadingTheSourceWhileTheServerStallsTimesOutTheStreamAndCatchesUpAfter() throws Exception
+    {
+        final int n = 20_000;
+        final CollectingSink sink = new CollectingSink();
+        sink.blockAt(1);
+        final IngestServer server = server(sink, 0);
+        final GeneratedSource source = new GeneratedSource(900, n);
+        final ServerBridge bridge = bridge(source, server.port()).maxInFlight(4).maxBatchRecords(100)
+            .ackTimeout(Duration.ofMillis(300)).backoff(Duration.ofMillis(5), Duration.ofMillis(20))
+            .breaker(1_000, Duration.ofMillis(100), 2).build().start();
+        closeables.add(bridge);
+        try
+        {
+            assertTrue(sink.awaitBlocked(30));
+            await(Duration.ofSeconds(30), () -> bridge.counters().streamFailureCount("DEADLINE_EXCEEDED") >= 1,
+                () -> "no ack timeout; failures " + bridge.counters().streamFailures());
+            // the ring (4 batches) and the batch being filled are all the bridge holds
+            assertTrue(source.polled() <= 5 * 100, "polled " + source.polled() + " while the server stalled");
+            assertEquals(-1, source.lastAcked());
+        }
+        finally
+        {
+            sink.release();
+        }
+        await(Duration.ofSeconds(60), () -> source.lastAcked() == n - 1, () -> "acked " + source.lastAcked());
+        assertInOrderExactlyOnce(sink.ids(), 900, n);
+    }
+
+    @Test
     void rejectsAWrongTokenAndCountsIt() throws Exception
     {
         final CollectingSink sink = new CollectingSink();

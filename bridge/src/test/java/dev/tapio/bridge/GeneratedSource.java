@@ -11,6 +11,7 @@ public final class GeneratedSource implements RecordSource
     private final long idBase;
     private volatile long available;
     private long next;
+    private volatile long polled;
     private volatile long lastAcked = -1;
     private final LongArrayList acks = new LongArrayList();
     private volatile boolean ackOutOfOrder;
@@ -46,6 +47,7 @@ public final class GeneratedSource implements RecordSource
             next++;
             n++;
         }
+        polled = next;
         return n;
     }
 
@@ -75,6 +77,12 @@ public final class GeneratedSource implements RecordSource
         {
             wrongThread = true;
         }
+    }
+
+    /** Records handed to the bridge so far. */
+    public long polled()
+    {
+        return polled;
     }
 
     public long lastAcked()
