@@ -1,0 +1,27 @@
+package dev.tapio.bridge.server;
+
+import org.agrona.DirectBuffer;
+
+/**
+ * Where the {@link IngestServer} puts the records it accepted: in production the server's own
+ * journal. For each batch the server calls {@link #append} once per accepted record (validated, not a
+ * duplicate), then {@link #flush} once, and only when both returned does it ack the batch to the node.
+ * So whatever {@code append} + {@code flush} guarantee (for a Chronicle Queue journal: the bytes are in
+ * the memory-mapped file and survive a crash of the process) is what an ack promises.
+ *
+ * <p>Threading: calls are serialised (never concurrent); with the server's default executor they all
+ * come from its one ingest thread. During a call {@link IngestContext} tells the stream's trace context.
+ * A call that throws fails the stream: the batch is not acked, its records are taken out of the dedup
+ * window again, and the node resends it.
+ */
+public interface RecordSink
+{
+    /**
+     * Appends one record: {@code length} bytes at {@code offset} hold one validated SBE message of schema
+     * 7301 (an Event or a Group). The bytes are valid only during the call.
+     */
+    void append(DirectBuffer buffer, int offset, int length);
+
+    /** Makes every record appended so far as durable as an ack promises. Called once per batch. */
+    void flush();
+}
