@@ -70,6 +70,11 @@ public final class BenchCommand implements Callable<Integer>
         description = "engine ring size, a power of two (default: ${DEFAULT-VALUE})")
     int ringSize;
 
+    @Option(names = "--journal", paramLabel = "DIR",
+        description = "also append every event to a Chronicle Queue journal under DIR in the engine's fan-out " +
+            "(a fresh directory per round, deleted after it); the baseline does not journal")
+    java.nio.file.Path journal;
+
     @Option(names = "--json", description = "print one JSON object per pipeline (the median round)")
     boolean json;
 
@@ -214,15 +219,30 @@ public final class BenchCommand implements Callable<Integer>
     {
         final SyntheticSource source = new SyntheticSource("synthetic", rate, n, rate > 0 ? 64 : 256,
             rate > 0 ? SyntheticSource.Pacing.PRECISE : SyntheticSource.Pacing.COARSE, 42, 50, 5000);
-        final Engine engine = Engine.builder()
+        final Engine.Builder b = Engine.builder()
             .ringSize(ringSize)
             .threading(mode)
             .waitStrategy(wait)
             .nodeName("bench-node")
             .errorStream(err)
             .source(source, BackpressurePolicy.BLOCK)
-            .sink(new DiscardSink("discard"))
-            .build();
+            .sink(new DiscardSink("discard"));
+        java.nio.file.Path roundDir = null;
+        if (journal != null)
+        {
+            try
+            {
+                java.nio.file.Files.createDirectories(journal);
+                roundDir = java.nio.file.Files.createTempDirectory(journal, "bench-");
+            }
+            catch (final java.io.IOException e)
+            {
+                throw new java.io.UncheckedIOException("--journal " + journal + ": " + e.getMessage(), e);
+            }
+            b.sink(new dev.tapio.journal.JournalSink("journal",
+                dev.tapio.journal.JournalSettings.builder().dir(roundDir).retention(null).maxDiskBytes(0).build(), err));
+        }
+        final Engine engine = b.build();
         final EngineCounters c = engine.counters();
         final long start = System.nanoTime();
         engine.start();
@@ -239,7 +259,26 @@ public final class BenchCommand implements Callable<Integer>
         }
         final long nanos = System.nanoTime() - start;
         engine.stop();
-        return new Round("engine", c.totalOut(), nanos, c.totalDropped(), engine.latency().cumulative());
+        if (roundDir != null)
+        {
+            deleteTree(roundDir);
+        }
+        return new Round(journal != null ? "engine+journal" : "engine", c.totalOut(), nanos, c.totalDropped(), engine.latency().cumulative());
+    }
+
+    private void deleteTree(final java.nio.file.Path dir)
+    {
+        try (java.util.stream.Stream<java.nio.file.Path> paths = java.nio.file.Files.walk(dir))
+        {
+            for (final java.nio.file.Path p : (Iterable<java.nio.file.Path>)paths.sorted(java.util.Comparator.reverseOrder())::iterator)
+            {
+                java.nio.file.Files.deleteIfExists(p);
+            }
+        }
+        catch (final java.io.IOException e)
+        {
+            err.println("tapio bench: could not delete " + dir + ": " + e.getMessage());
+        }
     }
 
     private static Round median(final List<Round> rounds)

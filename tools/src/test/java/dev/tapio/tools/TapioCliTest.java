@@ -189,6 +189,22 @@ class TapioCliTest
     }
 
     @Test
+    void benchWithAJournalAppendsInFanOutAndLeavesNoFilesBehind() throws Exception
+    {
+        final Path journal = dir.resolve("journal");
+        assertEquals(0, TapioCli.execute("bench", "--pipeline", "engine", "--events", "20000", "--warmup", "0",
+            "--journal", journal.toString(), "--json"), err());
+        final JsonNode o = JSON.readTree(out().trim());
+        assertEquals("engine+journal", o.get("pipeline").asText());
+        assertEquals(20_000, o.get("events").asLong());
+        assertEquals(0, o.get("dropped").asLong());
+        try (java.util.stream.Stream<Path> left = Files.list(journal))
+        {
+            assertEquals(0, left.count(), "each round's journal is deleted after it");
+        }
+    }
+
+    @Test
     void benchAtARateReportsLatencyAndRejectsBadPipeline() throws Exception
     {
         assertEquals(0, TapioCli.execute("bench", "--pipeline", "engine", "--rate", "50k", "--duration", "200ms",
