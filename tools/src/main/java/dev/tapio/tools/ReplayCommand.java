@@ -204,8 +204,9 @@ public final class ReplayCommand implements Callable<Integer>
         {
             err.println("tapio replay: " + scanSummary(scan, startNanos) + "; printed " + count(scan.events(), "event") + " and " +
                 count(scan.groups(), "group record") + "; skipped " + skipped(scan) +
-                (scan.unresolved() > 0 ? "; " + scan.unresolved() + " printed events' groups not found within " +
-                    "--group-horizon" : "") +
+                (scan.unresolved() > 0 ? "; no group record found for " + count(scan.unresolved(), "correlation id") +
+                    " of printed events (groups discarded below min-events, still open, or past " +
+                    (o.settings.hasEnd() ? "--group-horizon)" : "the journal's end)") : "") +
                 (scan.outputClosed() ? "; stopped: stdout closed" : ""));
         }
         return scan.outputClosed() ? 1 : code;
@@ -246,8 +247,9 @@ public final class ReplayCommand implements Callable<Integer>
         {
             err.println("tapio replay: " + scanSummary(scan, startNanos) + "; what-if with " + rules + ": " +
                 count(scan.events(), "event") + " re-correlated, " + count(sink.groups(), "group record") +
-                " printed (the journal's own " +
-                "group records are not); skipped " + skipped(scan));
+                " printed; passed over " + count(scan.groupsSkipped(), "group record") + " of the journal, " +
+                scan.outsideRange() + " records outside the time range, " + scan.filtered() + " events filtered out, " +
+                scan.corrupt() + " corrupt, " + scan.unknown() + " unknown");
             err.println("tapio replay: correlation: " + CorrelateCommand.summary(engine));
         }
         return drained && source.failure() == null ? 0 : 1;
@@ -269,8 +271,8 @@ public final class ReplayCommand implements Callable<Integer>
     private static String skipped(final ReplayScan scan)
     {
         return scan.outsideRange() + " outside the time range, " + scan.filtered() + " events filtered out, " +
-            scan.groupsSkipped() + " group records not matching, " + scan.corrupt() + " corrupt, " + scan.unknown() +
-            " unknown";
+            count(scan.groupsSkipped(), "group record") + " not matching, " + scan.corrupt() + " corrupt, " +
+            scan.unknown() + " unknown";
     }
 
     // ---------------------------------------------------------------------------------------------

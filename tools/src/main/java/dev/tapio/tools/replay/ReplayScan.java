@@ -101,6 +101,12 @@ public final class ReplayScan implements RecordHandler
             return this;
         }
 
+        /** Whether a --to was given. */
+        public boolean hasEnd()
+        {
+            return to != Long.MAX_VALUE;
+        }
+
         /** Whether to read what is appended after the scan started (default: stop at the end as it was). */
         public Settings follow(final boolean follow)
         {
