@@ -156,32 +156,55 @@ public final class ReplayCommand implements Callable<Integer>
             err.println("tapio replay: " + e.getMessage());
             return TapioCli.EXIT_USAGE;
         }
-        // Validate the directory as a journal here, on this thread, so a bad one is a usage error (2).
-        try (JournalReader probe = JournalReader.open(journal))
-        {
-            probe.lastIndex();
-        }
-        catch (final IOException | RuntimeException e)
-        {
-            err.println("tapio replay: --journal: cannot read " + journal + " as a journal: " + e.getMessage());
-            return TapioCli.EXIT_USAGE;
-        }
         final boolean console = System.console() != null;
         final OutputStream stdout = new BufferedOutputStream(System.out, 64 * 1024);
         final PatternNames names = new PatternNames(RulesLoader.builtin());
         final RecordPrinter printer = "table".equals(format) ?
             new TableRecordPrinter(stdout, names) : new JsonRecordPrinter(stdout, names);
         final long startNanos = System.nanoTime();
-        return o.ruleSet != null ?
-            whatIf(o, printer, names, console, startNanos) : print(o, printer, names, console, startNanos);
+        final JournalReader reader = openJournal();
+        if (reader == null)
+        {
+            return TapioCli.EXIT_USAGE;
+        }
+        if (o.ruleSet != null)
+        {
+            reader.close(); // the engine's source thread opens its own: Chronicle tailers belong to one thread
+            return whatIf(o, printer, names, console, startNanos);
+        }
+        return print(reader, o, printer, names, console, startNanos);
     }
 
-    private int print(final Options o, final RecordPrinter printer, final PatternNames names, final boolean console,
-        final long startNanos) throws IOException
+    /** Opens the journal on this thread, so a directory Chronicle cannot open is a usage error (2); null then. */
+    private JournalReader openJournal()
+    {
+        try
+        {
+            final JournalReader reader = JournalReader.open(journal);
+            try
+            {
+                reader.lastIndex();
+                return reader;
+            }
+            catch (final RuntimeException e)
+            {
+                reader.close();
+                throw e;
+            }
+        }
+        catch (final IOException | RuntimeException e)
+        {
+            err.println("tapio replay: --journal: cannot read " + journal + " as a journal: " + e.getMessage());
+            return null;
+        }
+    }
+
+    private int print(final JournalReader journalReader, final Options o, final RecordPrinter printer,
+        final PatternNames names, final boolean console, final long startNanos) throws IOException
     {
         final ReplayScan scan;
         int code = 0;
-        try (JournalReader reader = JournalReader.open(journal))
+        try (JournalReader reader = journalReader)
         {
             scan = new ReplayScan(reader, o.settings, new StdoutOutput(printer), names, err, !quiet, console);
             try

@@ -9,10 +9,14 @@ import dev.tapio.journal.JournalRecords;
 import dev.tapio.journal.RecordHandler;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.LongHashSet;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.SleepingMillisIdleStrategy;
+import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteOrder;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -146,7 +150,7 @@ public final class ReplayScan implements RecordHandler
             return size() > HELD_GROUPS;
         }
     };
-    private final org.agrona.concurrent.UnsafeBuffer heldView = new org.agrona.concurrent.UnsafeBuffer(new byte[0]);
+    private final UnsafeBuffer heldView = new UnsafeBuffer(new byte[0]);
 
     private boolean stop;
     private IOException failure;
@@ -185,7 +189,7 @@ public final class ReplayScan implements RecordHandler
     /** Scans the range. Throws only what the output threw (after counting what went before). */
     public void run() throws IOException
     {
-        reader.slack(java.time.Duration.ofNanos(settings.slackNanos));
+        reader.slack(Duration.ofNanos(settings.slackNanos));
         reader.untimed(this::untimed);
         reader.outside(this::outside);
         if (!settings.follow)
@@ -198,7 +202,7 @@ public final class ReplayScan implements RecordHandler
             progress.total(reader.countFromSeek(stopAt));
         }
         long loops = 0;
-        final org.agrona.concurrent.IdleStrategy idle = new org.agrona.concurrent.SleepingMillisIdleStrategy(FOLLOW_POLL_MILLIS);
+        final IdleStrategy idle = new SleepingMillisIdleStrategy(FOLLOW_POLL_MILLIS);
         while (!stop)
         {
             reader.read(this, 1);
