@@ -264,6 +264,7 @@ class ReplayJournalTest
                 }
             }
         }, "journal-writer");
+        writer.setDaemon(true);
         writer.start();
         try
         {
@@ -316,6 +317,7 @@ class ReplayJournalTest
         final AtomicInteger code = new AtomicInteger(-1);
         final Thread replay = new Thread(() -> code.set(TapioCli.execute("replay", "--journal", journalDir().toString(),
             "--follow", "--to", T0.plusSeconds(100).toString(), "--slack", "1s", "--quiet")), "replay");
+        replay.setDaemon(true); // if following were broken, a hung replay must not keep the test JVM alive
         replay.start();
         assertTrue(caughtUp.await(30, TimeUnit.SECONDS), "replay printed the first records");
         try (Journal j = open())
