@@ -35,12 +35,29 @@ import java.util.NavigableSet;
  * edges of the range; widen the slack for sources known to deliver late. Groups are placed by their
  * {@code end} time.
  *
+ * <p>Records that carry no time this code knows (not a Tapio message, a template a later version added,
+ * or too short for its fixed block) cannot be placed in the range: they are skipped, or handed to
+ * {@link #untimed(RecordHandler)} so a caller can count and report them. Likewise the records read but
+ * outside the range (the slack before {@code from}) can go to {@link #outside(RecordHandler)}; {@link #scanned()}
+ * counts every record read since the seek.
+ *
+ * <p><b>Beside a writer.</b> By default {@link #read} follows the journal as far as it is written when
+ * it reads, so records appended meanwhile are delivered too. {@link #stopAfter(long)} with
+ * {@link #lastIndex()} pins the end to what was written at that moment (what replay does).
+ *
  * <p>Threading: one thread. Reading allocates nothing once warm. Opens its own read-only queue, so it
  * reads beside an appending engine.
  */
 public final class JournalReader implements AutoCloseable
 {
     public static final Duration DEFAULT_SLACK = Duration.ofMinutes(5);
+
+    // What locate() returns besides an index (indexes are never negative).
+    private static final long EMPTY = -1;
+    private static final long AT_END = -2;
+    private static final long START = -3;
+    /** How many records a probe looks past an untimed one for a time. */
+    private static final int PROBE_AHEAD = 16;
 
     private final SingleChronicleQueue queue;
     private final ExcerptTailer tailer;
@@ -50,7 +67,14 @@ public final class JournalReader implements AutoCloseable
     private long from = Long.MIN_VALUE;
     private long to = Long.MAX_VALUE;
     private boolean done;
+    private boolean endOfRange;
     private int probes;
+    private long scanned;
+    private long startIndex = -1;
+    private boolean startAtEnd;
+    private long stopAfter = Long.MAX_VALUE;
+    private RecordHandler untimed;
+    private RecordHandler outside;
 
     private JournalReader(final JournalSettings settings) throws IOException
     {
@@ -97,20 +121,57 @@ public final class JournalReader implements AutoCloseable
         this.from = fromNanos;
         this.to = toNanos;
         this.done = false;
+        this.endOfRange = false;
         this.probes = 0;
+        this.scanned = 0;
         final long target = fromNanos == Long.MIN_VALUE ? Long.MIN_VALUE : fromNanos - slackNanos;
+        final long index = locate(target);
+        if (index == EMPTY)
+        {
+            tailer.toStart();
+            startIndex = -1;
+            startAtEnd = false;
+            return -1;
+        }
+        position(index);
+        startIndex = tailer.index();
+        startAtEnd = index == AT_END;
+        return startIndex;
+    }
+
+    private void position(final long index)
+    {
+        if (index == AT_END)
+        {
+            tailer.toEnd();
+        }
+        else if (index == START)
+        {
+            tailer.toStart();
+        }
+        else if (!tailer.moveToIndex(index))
+        {
+            tailer.toEnd();
+        }
+    }
+
+    /**
+     * The index of the first record with time ≥ {@code target} under the ordering assumption: {@link #START}
+     * for an open start, {@link #AT_END} when every record is older, {@link #EMPTY} for an empty journal.
+     * Moves the tailer (probes).
+     */
+    private long locate(final long target)
+    {
         queue.refreshDirectoryListing();
         final int first = queue.firstCycle();
         final int last = queue.lastCycle();
         if (first == Integer.MAX_VALUE || last == Integer.MIN_VALUE)
         {
-            tailer.toStart();
-            return -1;
+            return EMPTY;
         }
         if (target == Long.MIN_VALUE)
         {
-            tailer.toStart();
-            return tailer.index();
+            return START;
         }
         final NavigableSet<Long> set = queue.listCyclesBetween(first, last);
         final List<Integer> cycles = new ArrayList<>(set.size());
@@ -156,25 +217,70 @@ public final class JournalReader implements AutoCloseable
         }
         if (sLo < count)
         {
-            tailer.moveToIndex(rollCycle.toIndex(cycle, sLo));
+            return rollCycle.toIndex(cycle, sLo);
         }
-        else if (!moveToNextCycleStart(cycles, chosen))
+        if (chosen + 1 < cycles.size())
         {
-            tailer.toEnd();
+            return rollCycle.toIndex(cycles.get(chosen + 1), 0);
         }
-        return tailer.index();
+        return AT_END;
     }
 
-    private boolean moveToNextCycleStart(final List<Integer> cycles, final int chosen)
+    /**
+     * How many records lie between the position of the last {@link #seek} and the first record at or after
+     * {@code untilNanos} (located by the same binary search), or the journal's end for {@link Long#MAX_VALUE},
+     * or the {@link #stopAfter} index if that comes first. Counted through Chronicle's index (O(log n)
+     * probes, no scan): for progress reports. Call right after {@code seek}: it leaves the reader at the
+     * seek position.
+     *
+     * @return the count, or -1 when unknown (nothing sought, an empty journal).
+     */
+    public long countFromSeek(final long untilNanos)
     {
-        if (chosen + 1 >= cycles.size())
+        if (startAtEnd)
         {
-            return false;
+            return 0;
         }
-        return tailer.moveToIndex(rollCycle.toIndex(cycles.get(chosen + 1), 0));
+        if (startIndex < 0)
+        {
+            return -1;
+        }
+        final long start = startIndex;
+        try
+        {
+            final long end = untilNanos == Long.MAX_VALUE ? AT_END : locate(untilNanos);
+            final long last = queue.lastIndex();
+            if (last < 0)
+            {
+                return -1;
+            }
+            long endExclusive = end < 0 ? last + 1 : end;
+            if (stopAfter != Long.MAX_VALUE && stopAfter + 1 < endExclusive)
+            {
+                endExclusive = stopAfter + 1;
+            }
+            if (endExclusive <= start)
+            {
+                return 0;
+            }
+            // countExcerpts counts [from, to) over existing cycles: count to the last record and add it.
+            return endExclusive > last ? queue.countExcerpts(start, last) + 1 : queue.countExcerpts(start, endExclusive);
+        }
+        catch (final RuntimeException e)
+        {
+            return -1;
+        }
+        finally
+        {
+            tailer.moveToIndex(start);
+        }
     }
 
-    /** The time of the record at index, or NO_TIME when it is missing or carries none. */
+    /**
+     * The time of the record at index, or of the first record after it that carries one (looking at most
+     * {@value #PROBE_AHEAD} records ahead, so an untimed record cannot misplace a whole cycle); NO_TIME
+     * when there is none.
+     */
     private long timeAt(final long index)
     {
         probes++;
@@ -182,26 +288,45 @@ public final class JournalReader implements AutoCloseable
         {
             return JournalRecords.NO_TIME;
         }
-        try (DocumentContext dc = tailer.readingDocument())
+        for (int i = 0; i < PROBE_AHEAD; i++)
         {
-            if (!dc.isPresent() || !dc.isData())
+            try (DocumentContext dc = tailer.readingDocument())
             {
-                return JournalRecords.NO_TIME;
+                if (!dc.isPresent())
+                {
+                    return JournalRecords.NO_TIME;
+                }
+                if (!dc.isData())
+                {
+                    continue;
+                }
+                final Bytes<?> bytes = dc.wire().bytes();
+                final int length = (int)bytes.readRemaining();
+                view.wrap(bytes.addressForRead(bytes.readPosition()), length);
+                final long t = JournalRecords.timeOf(view, 0, length);
+                if (t != JournalRecords.NO_TIME)
+                {
+                    return t;
+                }
             }
-            final Bytes<?> bytes = dc.wire().bytes();
-            final int length = (int)bytes.readRemaining();
-            view.wrap(bytes.addressForRead(bytes.readPosition()), length);
-            return JournalRecords.timeOf(view, 0, length);
         }
+        return JournalRecords.NO_TIME;
     }
 
     /**
      * Delivers up to {@code limit} records in the range, in journal order, skipping those outside it.
+     * At the end of what is written it returns with {@link #done()} true; called again, it looks for
+     * records appended since (so a caller can follow the journal) unless the range has ended
+     * ({@link #endOfRange()}).
      *
      * @return the number delivered; 0 with {@link #done()} true at the end of the range or of the journal.
      */
     public int read(final RecordHandler handler, final int limit)
     {
+        if (done && !endOfRange)
+        {
+            done = false;
+        }
         int n = 0;
         while (n < limit && !done)
         {
@@ -216,23 +341,41 @@ public final class JournalReader implements AutoCloseable
                 {
                     continue;
                 }
+                final long index = dc.index();
+                if (index > stopAfter)
+                {
+                    dc.rollbackOnClose();
+                    done = true;
+                    endOfRange = true;
+                    break;
+                }
+                scanned++;
                 final Bytes<?> bytes = dc.wire().bytes();
                 final int length = (int)bytes.readRemaining();
                 view.wrap(bytes.addressForRead(bytes.readPosition()), length);
                 final long t = JournalRecords.timeOf(view, 0, length);
                 if (t == JournalRecords.NO_TIME)
                 {
+                    if (untimed != null)
+                    {
+                        untimed.onRecord(index, JournalRecords.templateId(view, 0, length), view, 0, length);
+                    }
                     continue;
                 }
                 if (to != Long.MAX_VALUE && t - slackNanos >= to)
                 {
                     done = true;
+                    endOfRange = true;
                     break;
                 }
                 if (t >= from && t < to)
                 {
                     n++;
-                    handler.onRecord(dc.index(), JournalRecords.templateId(view, 0, length), view, 0, length);
+                    handler.onRecord(index, JournalRecords.templateId(view, 0, length), view, 0, length);
+                }
+                else if (outside != null)
+                {
+                    outside.onRecord(index, JournalRecords.templateId(view, 0, length), view, 0, length);
                 }
             }
         }
@@ -243,6 +386,70 @@ public final class JournalReader implements AutoCloseable
     public boolean done()
     {
         return done;
+    }
+
+    /** True once the range has ended: a record past {@code to + slack}, or past the {@link #stopAfter} index. */
+    public boolean endOfRange()
+    {
+        return endOfRange;
+    }
+
+    /**
+     * Receives, instead of their being skipped silently, the records {@link #read} meets that carry no time
+     * this code knows (templateId -1 when the bytes are not a message of Tapio's schema); they are not
+     * counted against {@code read}'s limit. Null (the default) skips them.
+     */
+    public JournalReader untimed(final RecordHandler handler)
+    {
+        this.untimed = handler;
+        return this;
+    }
+
+    /**
+     * Receives, instead of their being skipped silently, the records {@link #read} goes through that lie
+     * outside [from, to): those in the slack before {@code from}, late ones, those in [to, to + slack). They
+     * are not counted against {@code read}'s limit. Null (the default) skips them.
+     */
+    public JournalReader outside(final RecordHandler handler)
+    {
+        this.outside = handler;
+        return this;
+    }
+
+    /**
+     * Makes {@link #read} deliver nothing after {@code index} (it reports {@link #done()} on reaching a later
+     * record); {@link Long#MAX_VALUE} (the default) follows the journal as far as it is written.
+     */
+    public JournalReader stopAfter(final long index)
+    {
+        this.stopAfter = index;
+        return this;
+    }
+
+    /** The index of the last record written now (seen from this reader), or -1 when the journal is empty. */
+    public long lastIndex()
+    {
+        queue.refreshDirectoryListing();
+        final long last = queue.lastIndex();
+        return last < 0 ? -1 : last;
+    }
+
+    /** Records {@link #read} has gone through since the last {@link #seek}: delivered, outside the range, or untimed. */
+    public long scanned()
+    {
+        return scanned;
+    }
+
+    /** The roll cycle number of an index (for messages naming a record). */
+    public int cycleOf(final long index)
+    {
+        return rollCycle.toCycle(index);
+    }
+
+    /** The sequence number of an index within its cycle (for messages naming a record). */
+    public long sequenceOf(final long index)
+    {
+        return rollCycle.toSequenceNumber(index);
     }
 
     /** Index probes the last seek made (for tests and diagnostics). */

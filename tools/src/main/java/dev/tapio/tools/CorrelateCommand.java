@@ -77,14 +77,7 @@ public final class CorrelateCommand implements Callable<Integer>
             err.println("tapio correlate: --max-groups: must be at least 1");
             return TapioCli.EXIT_USAGE;
         }
-        final Engine.Builder b = Engine.builder()
-            .threading(ThreadingMode.SHARED)
-            .producers(ProducerMode.SINGLE)
-            .idOrigin(dev.tapio.engine.EngineSettings.FIXED_ID_ORIGIN)
-            .nodeName(nodeName)
-            .rules(ruleSet)
-            .correlation(CorrelationSettings.builder().maxGroups(maxGroups).clock(CorrelationSettings.Clock.EVENT).build())
-            .errorStream(err)
+        final Engine.Builder b = offlineEngine(ruleSet, maxGroups, nodeName, err)
             .source(new FileSource("input", input, 1 << 20), BackpressurePolicy.BLOCK)
             .sink(new FileSink("groups", output, false).records(false, true));
         if (eventsOutput != null)
@@ -109,21 +102,44 @@ public final class CorrelateCommand implements Callable<Integer>
         final boolean drained = engine.stop();
         if (!quiet)
         {
-            final Map<String, Long> c = engine.counters().snapshot();
-            err.printf("tapio correlate: %d events in, %d grouped (%d late), %d ungrouped, %d dropped; groups: %d complete, " +
-                    "%d expired, %d open at end, %d discarded (< min-events), %d evicted%n",
-                engine.counters().totalIn(),
-                get(c, "tapio_correlation_events_total{result=\"grouped\"}"),
-                get(c, "tapio_correlation_events_total{result=\"late\"}"),
-                get(c, "tapio_correlation_events_total{result=\"ungrouped\"}"),
-                engine.counters().totalDropped(),
-                get(c, "tapio_correlation_groups_total{status=\"complete\"}"),
-                get(c, "tapio_correlation_groups_total{status=\"expired\"}"),
-                get(c, "tapio_correlation_groups_total{status=\"open\"}"),
-                get(c, "tapio_correlation_groups_total{status=\"discarded\"}"),
-                get(c, "tapio_correlation_groups_total{status=\"evicted\"}"));
+            err.println("tapio correlate: " + summary(engine));
         }
         return drained ? 0 : 1;
+    }
+
+    /**
+     * The offline engine of {@code correlate}, also behind {@code replay --rules}: one source thread (a
+     * single-producer ring), stages on one thread, correlation in event time, ids that depend only on
+     * arrival order, so the same events give the same groups on every run.
+     */
+    static Engine.Builder offlineEngine(final RuleSet rules, final int maxGroups, final String nodeName, final PrintStream err)
+    {
+        return Engine.builder()
+            .threading(ThreadingMode.SHARED)
+            .producers(ProducerMode.SINGLE)
+            .idOrigin(dev.tapio.engine.EngineSettings.FIXED_ID_ORIGIN)
+            .nodeName(nodeName)
+            .rules(rules)
+            .correlation(CorrelationSettings.builder().maxGroups(maxGroups).clock(CorrelationSettings.Clock.EVENT).build())
+            .errorStream(err);
+    }
+
+    /** What an offline run did: events in, grouped, dropped; groups by how they closed. */
+    static String summary(final Engine engine)
+    {
+        final Map<String, Long> c = engine.counters().snapshot();
+        return String.format(java.util.Locale.ROOT, "%d events in, %d grouped (%d late), %d ungrouped, %d dropped; groups: " +
+                "%d complete, %d expired, %d open at end, %d discarded (< min-events), %d evicted",
+            engine.counters().totalIn(),
+            get(c, "tapio_correlation_events_total{result=\"grouped\"}"),
+            get(c, "tapio_correlation_events_total{result=\"late\"}"),
+            get(c, "tapio_correlation_events_total{result=\"ungrouped\"}"),
+            engine.counters().totalDropped(),
+            get(c, "tapio_correlation_groups_total{status=\"complete\"}"),
+            get(c, "tapio_correlation_groups_total{status=\"expired\"}"),
+            get(c, "tapio_correlation_groups_total{status=\"open\"}"),
+            get(c, "tapio_correlation_groups_total{status=\"discarded\"}"),
+            get(c, "tapio_correlation_groups_total{status=\"evicted\"}"));
     }
 
     private static long get(final Map<String, Long> c, final String k)
