@@ -2,13 +2,9 @@ package dev.tapio.tools;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,38 +19,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code tapio correlate} and {@code tapio rules check} as a user meets them: a file written by hand
  * (no ids, times as RFC 3339), a rules file with a mistake, and the JSON group record's contract.
  */
-class CorrelateCommandTest
+class CorrelateCommandTest extends CapturedConsole
 {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path dir;
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream savedOut;
-    private PrintStream savedErr;
-
-    @BeforeEach
-    void capture()
-    {
-        savedOut = System.out;
-        savedErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    @AfterEach
-    void restore()
-    {
-        System.setOut(savedOut);
-        System.setErr(savedErr);
-    }
-
-    private String err()
-    {
-        return err.toString(StandardCharsets.UTF_8);
-    }
 
     /** The nginx cascade of the original design, typed the way a user would: no ids, a malformed line. */
     private Path handWritten() throws Exception

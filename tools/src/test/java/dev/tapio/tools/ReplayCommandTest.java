@@ -3,15 +3,11 @@ package dev.tapio.tools;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tapio.tools.ForensicJournal.Event;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -31,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * question "what happened to pod X between 10:00 and 10:05", the filters, both output formats, the
  * time forms, and what-if correlation against {@code tapio correlate}.
  */
-class ReplayCommandTest
+class ReplayCommandTest extends CapturedConsole
 {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String FROM = ForensicJournal.DAY + "T10:00:00Z";
@@ -40,10 +36,6 @@ class ReplayCommandTest
     @TempDir
     Path dir;
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream savedOut;
-    private PrintStream savedErr;
     private List<Event> events;
     private Path input;
     private Path journal;
@@ -51,31 +43,11 @@ class ReplayCommandTest
     @BeforeEach
     void setUp() throws Exception
     {
-        savedOut = System.out;
-        savedErr = System.err;
         events = ForensicJournal.events();
         input = ForensicJournal.writeJsonl(dir.resolve("events.jsonl"), events);
         journal = dir.resolve("journal");
         ForensicJournal.journal(input, journal);
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    @AfterEach
-    void restore()
-    {
-        System.setOut(savedOut);
-        System.setErr(savedErr);
-    }
-
-    private String out()
-    {
-        return out.toString(StandardCharsets.UTF_8);
-    }
-
-    private String err()
-    {
-        return err.toString(StandardCharsets.UTF_8);
+        clearConsole();
     }
 
     private int replay(final String... args)

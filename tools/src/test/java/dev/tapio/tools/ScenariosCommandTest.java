@@ -5,15 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tapio.tools.scenario.NamespaceWindowBaseline;
 import dev.tapio.tools.scenario.ScenarioGroup;
 import dev.tapio.tools.scenario.ScenarioSuite;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,7 +19,6 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -31,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * ≥ 0.95 target), the baseline standing in for a weak correlator, and a correlator that returns the labels
  * themselves to check the plumbing end to end.
  */
-class ScenariosCommandTest
+class ScenariosCommandTest extends CapturedConsole
 {
     private static final Path SUITE = Path.of(System.getProperty("basedir", ".")).toAbsolutePath()
         .resolve("../scenarios").normalize();
@@ -40,35 +35,10 @@ class ScenariosCommandTest
     @TempDir
     Path dir;
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream savedOut;
-    private PrintStream savedErr;
-
-    @BeforeEach
-    void capture()
-    {
-        savedOut = System.out;
-        savedErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    @AfterEach
-    void restore()
-    {
-        System.setOut(savedOut);
-        System.setErr(savedErr);
-    }
 
     private int run(final ScenariosCommand command, final String... args)
     {
         return new CommandLine(command).execute(args);
-    }
-
-    private String out()
-    {
-        return out.toString(StandardCharsets.UTF_8);
     }
 
     /** The labels as a correlator: what a perfect one would return. */
