@@ -172,7 +172,19 @@ public final class RunCommand implements Callable<Integer>
         final ObjectNode summary;
         if (bridge != null)
         {
-            final boolean caughtUp = bridge.drain(bridgeConfig.drainTimeout);
+            // Keep delivering what the ring drained into the journal; the stats line goes on meanwhile.
+            final long drainEnd = System.nanoTime() + bridgeConfig.drainTimeout.toNanos();
+            while (!bridge.caughtUp() && System.nanoTime() - drainEnd < 0)
+            {
+                bridge.drain(Duration.ofMillis(interval > 0 ? Math.min(100, Math.max(1, interval / 1_000_000)) : 100));
+                if (interval > 0 && System.nanoTime() >= nextStats)
+                {
+                    final long t = System.nanoTime();
+                    printStats(engine, bridge, t - start, 0);
+                    nextStats += interval;
+                }
+            }
+            final boolean caughtUp = bridge.caughtUp();
             if (!caughtUp)
             {
                 err.println("tapio run: bridge: not caught up after drainTimeout " +

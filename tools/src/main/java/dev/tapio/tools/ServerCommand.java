@@ -198,7 +198,7 @@ public final class ServerCommand implements Callable<Integer>
 
         final CountDownLatch stopRequested = new CountDownLatch(1);
         final CountDownLatch stopped = new CountDownLatch(1);
-        // the listener's close (≤ 10 s), the correlator's drain, then the summary
+        // the listener's stop (≤ 10 s), the correlator's drain, then the summary
         final long hookWaitMillis = 15_000 +
             (correlator != null ? correlator.engine().settings().shutdownTimeout().toMillis() : 0);
         final Thread hook = new Thread(() ->
@@ -245,9 +245,15 @@ public final class ServerCommand implements Callable<Integer>
             }
         }
 
-        // Stop taking batches first (streams in progress end; unacked batches come again to the next server),
-        // then let the correlator drain and write its open groups, then close the journal.
-        ingest.close();
+        // Stop taking batches first: the listener closes and open streams are cancelled at once (a node's stream
+        // never ends by itself); a batch being ingested is journaled but its ack not delivered, so the node
+        // resends it to the next server, which drops it as a duplicate (its window is rebuilt from the journal).
+        // Then let the correlator drain and write its open groups, then close the journal.
+        ingest.shutdownNow();
+        if (!ingest.awaitTermination(Duration.ofSeconds(10)))
+        {
+            err.println("tapio server: the ingest thread did not stop within 10s");
+        }
         if (correlator != null)
         {
             correlator.close();
