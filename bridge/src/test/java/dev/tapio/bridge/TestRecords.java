@@ -16,6 +16,7 @@ import java.nio.ByteOrder;
 public final class TestRecords
 {
     public static final int EVENT_ID_OFFSET = EventFrames.HEADER_LENGTH + EventDecoder.eventIdEncodingOffset();
+    public static final int NODE_ID_OFFSET = EventFrames.HEADER_LENGTH + EventDecoder.nodeIdEncodingOffset();
     private static final UnsafeBuffer TEMPLATE;
 
     static
@@ -56,6 +57,14 @@ public final class TestRecords
     {
         final UnsafeBuffer b = new UnsafeBuffer(new byte[length()]);
         write(b, 0, eventId);
+        return b.byteArray();
+    }
+
+    /** The record with {@code eventId} as produced by the node whose numeric id is {@code nodeId}. */
+    public static byte[] record(final long eventId, final long nodeId)
+    {
+        final UnsafeBuffer b = new UnsafeBuffer(record(eventId));
+        b.putLong(NODE_ID_OFFSET, nodeId, ByteOrder.LITTLE_ENDIAN);
         return b.byteArray();
     }
 

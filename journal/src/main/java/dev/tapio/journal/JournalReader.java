@@ -139,6 +139,63 @@ public final class JournalReader implements AutoCloseable
         return startIndex;
     }
 
+    /**
+     * Positions the reader at the last {@code records} records of the journal (all of them when it holds
+     * fewer), with no time range: for a consumer that needs the recent tail, e.g. a server rebuilding its
+     * dedup window after a restart. Counts come from Chronicle's per-cycle index, so the start is exact
+     * for a journal written only by {@link Journal}.
+     *
+     * @return the index reading starts at, or -1 when the journal is empty.
+     */
+    public long seekLast(final long records)
+    {
+        if (records < 0)
+        {
+            throw new IllegalArgumentException("records must not be negative");
+        }
+        this.from = Long.MIN_VALUE;
+        this.to = Long.MAX_VALUE;
+        this.done = false;
+        this.endOfRange = false;
+        this.probes = 0;
+        this.scanned = 0;
+        this.startAtEnd = false;
+        queue.refreshDirectoryListing();
+        final int first = queue.firstCycle();
+        final int last = queue.lastCycle();
+        if (first == Integer.MAX_VALUE || last == Integer.MIN_VALUE)
+        {
+            tailer.toStart();
+            startIndex = -1;
+            return -1;
+        }
+        long remaining = records;
+        for (final Long c : queue.listCyclesBetween(first, last).descendingSet())
+        {
+            final int cycle = c.intValue();
+            final long count = tailer.excerptsInCycle(cycle);
+            probes++;
+            if (count >= remaining)
+            {
+                if (remaining == 0)
+                {
+                    tailer.toEnd();
+                    startAtEnd = true;
+                }
+                else
+                {
+                    tailer.moveToIndex(rollCycle.toIndex(cycle, count - remaining));
+                }
+                startIndex = tailer.index();
+                return startIndex;
+            }
+            remaining -= count;
+        }
+        tailer.toStart();
+        startIndex = tailer.index();
+        return startIndex;
+    }
+
     private void position(final long index)
     {
         if (index == AT_END)

@@ -85,6 +85,14 @@ public final class JournalSettings
         return new Builder();
     }
 
+    /** A builder holding these settings, e.g. to change only the directory. */
+    public Builder toBuilder()
+    {
+        return new Builder().dir(dir).rollCycle(rollCycleName).retention(retention).maxDiskBytes(maxDiskBytes)
+            .minFreeDiskBytes(minFreeDiskBytes).syncInterval(syncInterval).checkInterval(checkInterval)
+            .blockSize(blockSize).pretouch(pretouch).timeProvider(timeProvider);
+    }
+
     /** The names {@code rollCycle} accepts, in order of length. */
     public static String rollCycleNames()
     {

@@ -34,7 +34,8 @@ import java.nio.file.Path;
  * has one reader. It opens its own queue instance, so it works beside an appending engine, in this
  * process or another.
  *
- * <p>Threading: one thread. {@link #poll} allocates nothing once warm.
+ * <p>Threading: one thread at a time; it may be opened on one thread and then polled on another (the first
+ * to poll owns it). {@link #poll} allocates nothing once warm.
  */
 public final class JournalTailer implements AutoCloseable
 {
@@ -98,6 +99,9 @@ public final class JournalTailer implements AutoCloseable
         rollCycle = queue.rollCycle();
         tailer = queue.createTailer();
         resumedFrom = positionAfter(acked, startFrom);
+        // Positioning read a document on the opening thread; Chronicle would now refuse every other thread.
+        // The tailer is handed over to whichever thread polls it first (e.g. the bridge's).
+        tailer.singleThreadedCheckReset();
     }
 
     /** Opens (creating its position file) the tailer {@code name} of the journal in {@code settings.dir()}. */

@@ -194,4 +194,41 @@ class JournalReaderTest
             assertEquals(-1, fresh.countFromSeek(Long.MAX_VALUE), "nothing sought yet");
         }
     }
+
+    @Test
+    void seekLastReadsTheTailAcrossCycles() throws Exception
+    {
+        write();
+        final long total = (long)HOURS * PER_HOUR;
+        try (JournalReader r = JournalReader.open(dir))
+        {
+            // 5000 records span the last two hourly cycles
+            r.seekLast(5000);
+            final List<Long> tail = readAll(r);
+            assertEquals(5000, tail.size());
+            assertEquals(total - 5000, tail.get(0));
+            assertEquals(total - 1, tail.get(tail.size() - 1));
+
+            r.seekLast(3);
+            assertEquals(List.of(total - 3, total - 2, total - 1), readAll(r));
+            r.seekLast(0);
+            assertEquals(List.of(), readAll(r));
+            r.seekLast(total * 2);
+            assertEquals(total, readAll(r).size());
+        }
+    }
+
+    @Test
+    void seekLastOnAnEmptyJournalFindsNothing() throws Exception
+    {
+        try (Journal j = Journal.open(JournalSettings.builder().dir(dir).build(), new EngineCounters()))
+        {
+            j.lastIndexAppended();
+        }
+        try (JournalReader r = JournalReader.open(dir))
+        {
+            assertEquals(-1, r.seekLast(10));
+            assertEquals(List.of(), readAll(r));
+        }
+    }
 }

@@ -82,6 +82,39 @@ class JournalTailerTest
     }
 
     @Test
+    void aTailerOpenedOnOneThreadAfterAnAckIsPolledOnAnother() throws Exception
+    {
+        final List<Long> indices = appendEvents(0, 20);
+        try (JournalTailer t = JournalTailer.open(settings(), "handover"))
+        {
+            assertEquals(range(0, 10), drain(t, 10));
+            t.ack(indices.get(9));
+        }
+        // reopening positions the tailer (a read) on this thread; a host then polls it on its own thread
+        try (JournalTailer t = JournalTailer.open(settings(), "handover"))
+        {
+            final List<Long> got = new ArrayList<>();
+            final Throwable[] failure = new Throwable[1];
+            final Thread poller = new Thread(() ->
+            {
+                try
+                {
+                    got.addAll(drain(t, 100));
+                    t.ack(t.lastReadIndex());
+                }
+                catch (final Throwable e)
+                {
+                    failure[0] = e;
+                }
+            });
+            poller.start();
+            poller.join();
+            assertEquals(null, failure[0], () -> "polling on another thread failed: " + failure[0]);
+            assertEquals(range(10, 20), got);
+        }
+    }
+
+    @Test
     void unackedRecordsAreDeliveredAgainAfterRestart() throws Exception
     {
         appendEvents(0, 10);

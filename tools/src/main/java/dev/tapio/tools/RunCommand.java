@@ -1,11 +1,17 @@
 package dev.tapio.tools;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tapio.bridge.CircuitBreaker;
+import dev.tapio.bridge.ClientCounters;
+import dev.tapio.bridge.config.BridgeConfig;
+import dev.tapio.bridge.config.BridgeSection;
+import dev.tapio.bridge.journal.JournalBridge;
 import dev.tapio.engine.Engine;
 import dev.tapio.engine.config.ConfigException;
 import dev.tapio.engine.config.TapioConfig;
 import dev.tapio.engine.metrics.EngineCounters;
 import dev.tapio.engine.sink.FileSink;
+import dev.tapio.journal.JournalSection;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -22,7 +28,10 @@ import java.util.concurrent.TimeUnit;
  * {@code tapio run}: the node process. Loads the config (or the embedded defaults), runs the engine
  * until the duration ends, every source has finished, or a signal arrives; prints a one-line stats
  * report on stderr every stats interval and a JSON summary on exit (stdout, or stderr when events go
- * to stdout).
+ * to stdout). With {@code bridge.enabled} it also forwards the journal to a {@code tapio server}: the
+ * bridge starts after the engine and, on stop, keeps sending for up to {@code bridge.drainTimeout} after
+ * the ring drained, so what was journaled reaches the server (what does not stays in the journal for the
+ * next run).
  */
 @Command(name = "run", mixinStandardHelpOptions = true, versionProvider = TapioCli.Version.class,
     description = "Run the node process: sources → decode → correlate → enrich → fan-out → sinks.")
@@ -49,6 +58,7 @@ public final class RunCommand implements Callable<Integer>
     public Integer call() throws Exception
     {
         final TapioConfig cfg;
+        final BridgeConfig bridgeConfig;
         try
         {
             cfg = config == null ? TapioConfig.defaults() : TapioConfig.load(config);
@@ -60,6 +70,7 @@ public final class RunCommand implements Callable<Integer>
             {
                 cfg.withOutput(output);
             }
+            bridgeConfig = BridgeSection.config(cfg);
         }
         catch (final ConfigException e)
         {
@@ -85,12 +96,14 @@ public final class RunCommand implements Callable<Integer>
             .anyMatch(s -> s instanceof FileSink && s.name().equals("file/output") && FileSink.STDOUT.equals(output));
         final PrintStream summaryOut = eventsOnStdout ? err : System.out;
 
-        err.printf(Locale.ROOT, "tapio: node %s, %s threading, %s wait, ring %d x %dB, sources %s, sinks %s%n",
+        err.printf(Locale.ROOT, "tapio: node %s, %s threading, %s wait, ring %d x %dB, sources %s, sinks %s%s%n",
             engine.settings().nodeName(), engine.threadingMode().name().toLowerCase(Locale.ROOT),
             engine.settings().waitStrategy().configName(), engine.ringSize(), engine.settings().slotSize(),
             names(cfg.sources().stream().map(s -> s.source.name()).toArray(String[]::new)),
             names(java.util.stream.Stream.concat(cfg.sinks().stream(), cfg.sectionSinks().stream())
-                .map(s -> s.name()).toArray(String[]::new)));
+                .map(s -> s.name()).toArray(String[]::new)),
+            bridgeConfig.enabled ? ", bridge -> " + bridgeConfig.target + " as " +
+                bridgeConfig.nodeIdOr(engine.settings().nodeName()) + (bridgeConfig.tls() ? " (tls)" : "") : "");
 
         final CountDownLatch stopRequested = new CountDownLatch(1);
         final CountDownLatch stopped = new CountDownLatch(1);
@@ -99,7 +112,8 @@ public final class RunCommand implements Callable<Integer>
             stopRequested.countDown();
             try
             {
-                stopped.await(engine.settings().shutdownTimeout().toMillis() + 5_000, TimeUnit.MILLISECONDS);
+                stopped.await(engine.settings().shutdownTimeout().toMillis() +
+                    (bridgeConfig.enabled ? bridgeConfig.drainTimeout.toMillis() : 0) + 5_000, TimeUnit.MILLISECONDS);
             }
             catch (final InterruptedException ignored)
             {
@@ -110,6 +124,23 @@ public final class RunCommand implements Callable<Integer>
 
         final long start = System.nanoTime();
         engine.start();
+        JournalBridge bridge = null;
+        if (bridgeConfig.enabled)
+        {
+            try
+            {
+                bridge = JournalBridge.start(JournalSection.settings(cfg), bridgeConfig, engine.settings().nodeName(),
+                    engine.counters(), err);
+            }
+            catch (final java.io.IOException | RuntimeException e)
+            {
+                err.println("tapio run: bridge: " + e.getMessage());
+                engine.stop();
+                stopped.countDown();
+                Runtime.getRuntime().removeShutdownHook(hook);
+                return 1;
+            }
+        }
         final long interval = cfg.statsInterval().toNanos();
         final long end = duration == null ? Long.MAX_VALUE : start + duration.toNanos();
         long nextStats = start + (interval > 0 ? interval : Long.MAX_VALUE / 2);
@@ -131,15 +162,44 @@ public final class RunCommand implements Callable<Integer>
             {
                 final long t = System.nanoTime();
                 final long in = engine.counters().totalIn();
-                printStats(engine, t - start, (in - lastIn) * 1e9 / Math.max(1, t - lastAt));
+                printStats(engine, bridge, t - start, (in - lastIn) * 1e9 / Math.max(1, t - lastAt));
                 lastIn = in;
                 lastAt = t;
                 nextStats += interval;
             }
         }
         final boolean drained = engine.stop();
-        final long elapsed = System.nanoTime() - start;
-        summaryOut.println(Reports.JSON.writeValueAsString(summary(engine, elapsed, drained)));
+        final ObjectNode summary;
+        if (bridge != null)
+        {
+            // Keep delivering what the ring drained into the journal; the stats line goes on meanwhile.
+            final long drainEnd = System.nanoTime() + bridgeConfig.drainTimeout.toNanos();
+            while (!bridge.caughtUp() && System.nanoTime() - drainEnd < 0)
+            {
+                bridge.drain(Duration.ofMillis(interval > 0 ? Math.min(100, Math.max(1, interval / 1_000_000)) : 100));
+                if (interval > 0 && System.nanoTime() >= nextStats)
+                {
+                    final long t = System.nanoTime();
+                    printStats(engine, bridge, t - start, 0);
+                    nextStats += interval;
+                }
+            }
+            final boolean caughtUp = bridge.caughtUp();
+            if (!caughtUp)
+            {
+                err.println("tapio run: bridge: not caught up after drainTimeout " +
+                    dev.tapio.engine.config.Units.formatDuration(bridgeConfig.drainTimeout) +
+                    "; the records the server has not acked stay in the journal and go with the next run");
+            }
+            bridge.close();
+            summary = summary(engine, System.nanoTime() - start, drained);
+            summary.set("bridge", bridgeSummary(bridge, caughtUp));
+        }
+        else
+        {
+            summary = summary(engine, System.nanoTime() - start, drained);
+        }
+        summaryOut.println(Reports.JSON.writeValueAsString(summary));
         summaryOut.flush();
         stopped.countDown();
         try
@@ -158,13 +218,46 @@ public final class RunCommand implements Callable<Integer>
         return names.length == 0 ? "(none)" : String.join(",", names);
     }
 
-    private void printStats(final Engine engine, final long elapsedNanos, final double rate)
+    private void printStats(final Engine engine, final JournalBridge bridge, final long elapsedNanos, final double rate)
     {
         final EngineCounters c = engine.counters();
         final Histogram h = engine.latency().interval();
-        err.printf(Locale.ROOT, "tapio: %6.1fs in=%d out=%d dropped=%d rate=%s ring=%d/%d latency %s%n",
+        err.printf(Locale.ROOT, "tapio: %6.1fs in=%d out=%d dropped=%d rate=%s ring=%d/%d latency %s%s%n",
             elapsedNanos / 1e9, c.totalIn(), c.totalOut(), c.totalDropped(), Reports.rate(rate),
-            engine.ringOccupancy(), engine.ringSize(), Reports.compactLatency(h));
+            engine.ringOccupancy(), engine.ringSize(), Reports.compactLatency(h), bridgeStats(bridge));
+    }
+
+    /** " bridge=closed sent=… acked=… resent=… failures=…", or nothing without a bridge. */
+    static String bridgeStats(final JournalBridge bridge)
+    {
+        if (bridge == null)
+        {
+            return "";
+        }
+        final ClientCounters b = bridge.counters();
+        return String.format(Locale.ROOT, " bridge=%s sent=%d acked=%d resent=%d failures=%d",
+            bridge.breakerState().label(), b.recordsSent(), b.recordsAcked(), b.batchesResent(), b.streamFailures());
+    }
+
+    static ObjectNode bridgeSummary(final JournalBridge bridge, final boolean caughtUp)
+    {
+        final ClientCounters b = bridge.counters();
+        final ObjectNode o = Reports.JSON.createObjectNode();
+        o.put("target", bridge.config().target);
+        o.put("nodeId", bridge.nodeId());
+        o.put("state", bridge.breakerState().label());
+        o.put("caughtUp", caughtUp);
+        o.put("recordsSent", b.recordsSent());
+        o.put("recordsAcked", b.recordsAcked());
+        o.put("batchesResent", b.batchesResent());
+        o.put("serverDuplicates", b.serverDuplicates());
+        o.put("streamFailures", b.streamFailures());
+        final ObjectNode transitions = o.putObject("transitions");
+        for (final CircuitBreaker.State s : CircuitBreaker.State.values())
+        {
+            transitions.put(s.label(), b.transitionsTo(s));
+        }
+        return o;
     }
 
     static ObjectNode summary(final Engine engine, final long elapsedNanos, final boolean drained)

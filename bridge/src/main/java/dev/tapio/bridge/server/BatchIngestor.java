@@ -5,8 +5,6 @@ import dev.tapio.codecs.EventFrames;
 import dev.tapio.codecs.GroupFrames;
 import dev.tapio.codecs.bridge.Ack;
 import dev.tapio.codecs.bridge.Batch;
-import dev.tapio.codecs.sbe.EventDecoder;
-import dev.tapio.codecs.sbe.GroupDecoder;
 import dev.tapio.engine.metrics.ErrorLog;
 import io.grpc.Status;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -21,25 +19,29 @@ import java.nio.ByteOrder;
  *   for each | len | record | in Batch.records:
  *       framing bad (len past the end)  → the rest of the batch is rejected{reason="framing"}
  *       Event/Group validate fails      → rejected{reason="malformed"}, skipped
- *       (node, kind, id) in DedupWindow → duplicate, skipped
- *       else sink.append, then add (node, kind, id) to the window
+ *       key (RecordKeys) in DedupWindow → duplicate, skipped
+ *       else sink.append, then add the key to the window
  *   sink.flush()  → Ack{sequence, accepted, duplicates, rejected, first error}
  * </pre>
  *
- * A key enters the window only after its append returned; if append or flush throws, the keys this
- * batch added are removed again so the resend is accepted (at least once, never silently lost).
+ * The key is the record's own node identity and id ({@link RecordKeys}), not the batch's node label, so
+ * a restarted server can rebuild its window from its journal. A key enters the window only after its
+ * append returned. If an append throws (e.g. the journal refused it), the records appended before it are
+ * flushed and keep their keys — they are journaled, so the resend drops them — and the batch fails
+ * unacked; if the flush throws, every key this batch added leaves the window again so the resend is
+ * accepted (at least once, never silently lost).
  *
- * <p>Thread-safe: {@link #ingest} runs under one lock (the sink and the window are single-writer).
+ * <p>Thread-safe: {@link #ingest} runs under one lock (the sink, the window and the node numbering are
+ * single-writer).
  */
 final class BatchIngestor
 {
-    private static final int EVENT_ID_OFFSET = EventFrames.HEADER_LENGTH + EventDecoder.eventIdEncodingOffset();
-    private static final int GROUP_ID_OFFSET = EventFrames.HEADER_LENGTH + GroupDecoder.groupIdEncodingOffset();
-    static final int KIND_EVENT = 0;
-    static final int KIND_GROUP = 1;
+    static final int KIND_EVENT = RecordKeys.KIND_EVENT;
+    static final int KIND_GROUP = RecordKeys.KIND_GROUP;
 
     private final RecordSink sink;
     private final DedupWindow window;
+    private final NodeIds nodeIds;
     private final ServerCounters counters;
     private final ErrorLog errors;
     private final Object lock = new Object();
@@ -47,29 +49,45 @@ final class BatchIngestor
     private final Ack.Builder ack = Ack.newBuilder();
     private int[] addedNodes = new int[1024];
     private long[] addedIds = new long[1024];
+    // The last record node identity seen and its number: a batch's records nearly always share one.
+    private long lastNodeId;
+    private int lastNodeIndex = NodeIds.FULL;
 
-    BatchIngestor(final RecordSink sink, final DedupWindow window, final ServerCounters counters, final ErrorLog errors)
+    BatchIngestor(final RecordSink sink, final DedupWindow window, final NodeIds nodeIds, final ServerCounters counters,
+        final ErrorLog errors)
     {
         this.sink = sink;
         this.window = window;
+        this.nodeIds = nodeIds;
         this.counters = counters;
         this.errors = errors;
     }
 
     /**
-     * Ingests one batch from the node numbered {@code nodeIndex} (named {@code nodeName}).
+     * Ingests one batch from the node that calls itself {@code nodeName}.
      *
-     * @throws io.grpc.StatusException UNAVAILABLE when the sink failed (the batch must be resent)
+     * @throws io.grpc.StatusException UNAVAILABLE when the sink failed (the batch must be resent),
+     *                                 RESOURCE_EXHAUSTED when the records name more nodes than can be numbered
      */
-    Ack ingest(final int nodeIndex, final String nodeName, final Batch batch) throws io.grpc.StatusException
+    Ack ingest(final String nodeName, final Batch batch) throws io.grpc.StatusException
     {
         synchronized (lock)
         {
-            return ingestLocked(nodeIndex, nodeName, batch);
+            return ingestLocked(nodeName, batch);
         }
     }
 
-    private Ack ingestLocked(final int nodeIndex, final String nodeName, final Batch batch)
+    private int nodeIndex(final long nodeId)
+    {
+        if (nodeId != lastNodeId || lastNodeIndex == NodeIds.FULL)
+        {
+            lastNodeIndex = nodeIds.indexOf(nodeId);
+            lastNodeId = nodeId;
+        }
+        return lastNodeIndex;
+    }
+
+    private Ack ingestLocked(final String nodeName, final Batch batch)
         throws io.grpc.StatusException
     {
         final int declared = batch.getRecordCount();
@@ -84,6 +102,9 @@ final class BatchIngestor
         int framing = 0;
         String firstError = null;
         int added = 0;
+        Throwable appendFailure = null;
+        long unnumberedNode = 0;
+        boolean nodesFull = false;
         try
         {
             while (offset < end)
@@ -130,16 +151,31 @@ final class BatchIngestor
                 }
                 else
                 {
-                    final int key = nodeIndex << 1 | kind;
-                    final long id = view.getLong(start + (kind == KIND_EVENT ? EVENT_ID_OFFSET : GROUP_ID_OFFSET),
-                        ByteOrder.LITTLE_ENDIAN);
+                    final long nodeId = RecordKeys.nodeIdOf(view, start, kind);
+                    final int index = nodeIndex(nodeId);
+                    if (index == NodeIds.FULL)
+                    {
+                        unnumberedNode = nodeId;
+                        nodesFull = true;
+                        break;
+                    }
+                    final int key = index << 1 | kind;
+                    final long id = RecordKeys.idOf(view, start, kind);
                     if (window.isDuplicate(key, id))
                     {
                         duplicates++;
                     }
                     else
                     {
-                        sink.append(view, start, length);
+                        try
+                        {
+                            sink.append(view, start, length);
+                        }
+                        catch (final RuntimeException | Error ex)
+                        {
+                            appendFailure = ex;
+                            break;
+                        }
                         window.add(key, id);
                         remember(added++, key, id);
                         accepted++;
@@ -147,7 +183,7 @@ final class BatchIngestor
                 }
                 offset = start + length;
             }
-            if (framing == 0 && seen != declared && firstError == null)
+            if (framing == 0 && appendFailure == null && !nodesFull && seen != declared && firstError == null)
             {
                 firstError = describe(nodeName, batch, seen, offset,
                     "record_count says " + declared + " but the bytes hold " + seen);
@@ -165,6 +201,31 @@ final class BatchIngestor
                 " of node " + nodeName + ": " + ex + " (the batch is not acked; the node resends it)");
             throw Status.UNAVAILABLE.withDescription("server sink failed: " + ex.getMessage())
                 .withCause(ex).asException();
+        }
+        if (appendFailure != null || nodesFull)
+        {
+            // What was appended before the failure is flushed and keeps its keys: the resend drops it.
+            counters.records.getAndAdd(seen);
+            counters.accepted.getAndAdd(accepted);
+            counters.duplicates.getAndAdd(duplicates);
+            if (malformed > 0)
+            {
+                counters.rejectedMalformed.getAndAdd(malformed);
+            }
+            if (appendFailure != null)
+            {
+                counters.sinkErrors.getAndAdd(1);
+                errors.record("bridge.sink", "bridge server: sink refused a record of batch " + batch.getSequence() +
+                    " of node " + nodeName + " after " + accepted + " were appended: " + appendFailure +
+                    " (the batch is not acked; the node resends it)");
+                throw Status.UNAVAILABLE.withDescription("server sink failed: " + appendFailure.getMessage())
+                    .withCause(appendFailure).asException();
+            }
+            errors.record("bridge.nodes", "bridge server: batch " + batch.getSequence() + " of node " + nodeName +
+                " carries records of node id " + Long.toUnsignedString(unnumberedNode, 16) + " but " +
+                nodeIds.maxNodes() + " node ids are already numbered (the batch is not acked)");
+            throw Status.RESOURCE_EXHAUSTED.withDescription("server knows too many node ids to number " +
+                Long.toUnsignedString(unnumberedNode, 16)).asException();
         }
 
         counters.records.getAndAdd(seen + (framing > 0 ? framing : 0));

@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The central server's end of the bridge: a grpc-java Netty server on a listen address serving
  * {@code tapio.bridge.v1.Bridge}. Each call's bearer token is checked once, each record is validated
- * and deduplicated by (node, event id), accepted records go to the {@link RecordSink}, and a batch is
+ * and deduplicated by (node, event id) — the node being the record's own {@code nodeId} ({@link RecordKeys}), accepted records go to the {@link RecordSink}, and a batch is
  * acked only after the sink returned for all of it.
  *
  * <p>Threading: by default every call's callbacks run on one ingest thread owned by the server, so the
@@ -57,8 +57,8 @@ public final class IngestServer implements AutoCloseable
         settings = b;
         counters = new ServerCounters(b.counters);
         final ErrorLog errors = new ErrorLog(b.errorOut, b.errorsPerKind);
-        final BatchIngestor ingestor = new BatchIngestor(b.sink, b.dedupWindow, counters, errors);
-        final IngestService service = new IngestService(ingestor, b.nodeIds, counters);
+        final BatchIngestor ingestor = new BatchIngestor(b.sink, b.dedupWindow, b.nodeIds, counters, errors);
+        final IngestService service = new IngestService(ingestor, counters);
         ownedExecutor = b.executor == null ? Executors.newSingleThreadExecutor(r ->
         {
             final Thread t = new Thread(r, "tapio-bridge-ingest");
@@ -259,7 +259,10 @@ public final class IngestServer implements AutoCloseable
             return this;
         }
 
-        /** Node numbering to use with a given {@link #dedupWindow}; default a new one. */
+        /**
+         * Node numbering to use with a given {@link #dedupWindow} (the two go together: the window's keys hold
+         * these numbers); default a new one.
+         */
         public Builder nodeIds(final NodeIds nodeIds)
         {
             this.nodeIds = nodeIds;

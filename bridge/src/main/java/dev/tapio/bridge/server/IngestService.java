@@ -9,8 +9,8 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 
 /**
- * The {@code tapio.bridge.v1.Bridge} service: maps each batch's node name to its number (cached per
- * stream), hands the batch to the {@link BatchIngestor} and answers with its Ack. A stream's batches
+ * The {@code tapio.bridge.v1.Bridge} service: checks that each batch names its node, hands it to the
+ * {@link BatchIngestor} and answers with its Ack. A stream's batches
  * are processed one at a time in arrival order (gRPC delivers a stream's messages serially and asks
  * for the next one only after {@code onNext} returned), so its acks go out in batch order, and a slow
  * sink pushes back on the node through HTTP/2 flow control.
@@ -18,13 +18,11 @@ import io.grpc.stub.StreamObserver;
 final class IngestService extends BridgeGrpc.BridgeImplBase
 {
     private final BatchIngestor ingestor;
-    private final NodeIds nodeIds;
     private final ServerCounters counters;
 
-    IngestService(final BatchIngestor ingestor, final NodeIds nodeIds, final ServerCounters counters)
+    IngestService(final BatchIngestor ingestor, final ServerCounters counters)
     {
         this.ingestor = ingestor;
-        this.nodeIds = nodeIds;
         this.counters = counters;
     }
 
@@ -101,23 +99,15 @@ final class IngestService extends BridgeGrpc.BridgeImplBase
             {
                 throw Status.INVALID_ARGUMENT.withDescription("batch without node_id").asException();
             }
-            final int index = nodeIds.indexOf(node);
-            if (index == NodeIds.FULL)
-            {
-                throw Status.RESOURCE_EXHAUSTED.withDescription("server knows too many nodes to number " + node)
-                    .asException();
-            }
             cache.name = node;
-            cache.index = index;
         }
-        return ingestor.ingest(cache.index, cache.name, batch);
+        return ingestor.ingest(cache.name, batch);
     }
 
-    /** One stream's node (a stream normally carries one node's batches) and whether it has ended. */
+    /** One stream's node label (a stream normally carries one node's batches) and whether it has ended. */
     private static final class NodeCache
     {
         String name;
-        int index;
         volatile boolean done;
     }
 }

@@ -1,17 +1,20 @@
 package dev.tapio.bridge.server;
 
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
+import org.agrona.collections.Long2LongHashMap;
 
 /**
- * Gives each node name seen in a batch a small integer, the node part of a {@link DedupWindow} key.
- * Numbers are handed out in order of first appearance and never reused while this object lives, so a
- * node keeps its number across reconnects (and, when the server keeps this object across a restart of
- * its listener, across that too). Bounded: beyond {@code maxNodes} names, {@link #indexOf} answers
- * {@link #FULL}.
+ * Gives each node identity seen in a record a small integer, the node part of a {@link DedupWindow}
+ * key. The identity is the record's own numeric {@code nodeId} (Event and Group both carry it: the FNV-1a
+ * hash of the name of the engine that produced the record, stamped by its enrich stage), not the
+ * {@code node_id} label of the batch that carried it: so the key of a record can be computed again from
+ * the server's journal alone, which is how a restarted server rebuilds its window
+ * ({@link RecordKeys#remember}), and a node keeps its key whatever its bridge calls itself.
  *
- * <p>Thread-safe. Each stream caches its node's number, so the map is consulted when a stream sees a
- * node name for the first time, not per batch.
+ * <p>Numbers are handed out in order of first appearance and never reused while this object lives.
+ * Bounded: beyond {@code maxNodes} identities, {@link #indexOf} answers {@link #FULL}.
+ *
+ * <p>Not thread-safe: used under the server's ingest lock, or before the server starts (seeding).
+ * {@link #size()} may be read from any thread.
  */
 public final class NodeIds
 {
@@ -19,8 +22,8 @@ public final class NodeIds
     public static final int FULL = -1;
 
     private final int maxNodes;
-    private final ConcurrentHashMap<String, Integer> ids = new ConcurrentHashMap<>();
-    private final AtomicInteger next = new AtomicInteger();
+    private final Long2LongHashMap ids = new Long2LongHashMap(FULL);
+    private volatile int size;
 
     public NodeIds(final int maxNodes)
     {
@@ -36,25 +39,32 @@ public final class NodeIds
         this(DEFAULT_MAX_NODES);
     }
 
-    /** The number of {@code node}, assigned on first use; {@link #FULL} when no number is left. */
-    public int indexOf(final String node)
+    /** The number of the node whose records carry {@code nodeId}, assigned on first use; {@link #FULL} when none is left. */
+    public int indexOf(final long nodeId)
     {
-        final Integer known = ids.get(node);
-        if (known != null)
+        final long known = ids.get(nodeId);
+        if (known != FULL)
         {
-            return known;
+            return (int)known;
         }
-        final Integer assigned = ids.computeIfAbsent(node, n ->
+        final int next = size;
+        if (next >= maxNodes)
         {
-            final int id = next.getAndIncrement();
-            return id < maxNodes ? id : null;
-        });
-        return assigned == null ? FULL : assigned;
+            return FULL;
+        }
+        ids.put(nodeId, next);
+        size = next + 1;
+        return next;
     }
 
-    /** Names with a number. */
+    /** Node identities with a number. */
     public int size()
     {
-        return ids.size();
+        return size;
+    }
+
+    public int maxNodes()
+    {
+        return maxNodes;
     }
 }

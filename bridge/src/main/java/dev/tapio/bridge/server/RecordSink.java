@@ -11,8 +11,10 @@ import org.agrona.DirectBuffer;
  *
  * <p>Threading: calls are serialised (never concurrent); with the server's default executor they all
  * come from its one ingest thread. During a call {@link IngestContext} tells the stream's trace context.
- * A call that throws fails the stream: the batch is not acked, its records are taken out of the dedup
- * window again, and the node resends it.
+ * A call that throws fails the stream and the batch is not acked; the node resends it. If {@code append}
+ * throws, the records appended before it in the batch are flushed and stay in the dedup window (they are
+ * kept, so the resend drops them); if {@code flush} throws, every record of the batch leaves the window
+ * again (nothing of it is known to be durable, so the resend is accepted whole).
  */
 public interface RecordSink
 {

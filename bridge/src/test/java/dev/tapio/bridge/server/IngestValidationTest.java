@@ -100,18 +100,23 @@ class IngestValidationTest
     }
 
     @Test
-    void dropsARecordAlreadySeenFromTheSameNodeOnly()
+    void dropsARecordAlreadySeenFromTheSameProducingNodeOnly()
     {
         final ExpandableArrayBuffer b = new ExpandableArrayBuffer();
-        final int at = put(b, 0, TestRecords.record(77));
+        final int at = put(b, 0, TestRecords.record(77, 0xA));
         stub.send(batch("node-a", 1, b, at, 1));
         final Ack again = stub.send(batch("node-a", 2, b, at, 1));
-        final Ack otherNode = stub.send(batch("node-b", 1, b, at, 1));
+        // the key is the record's own nodeId, not the label of the batch that carries it
+        final Ack relabelled = stub.send(batch("node-a-renamed", 1, b, at, 1));
+        final ExpandableArrayBuffer other = new ExpandableArrayBuffer();
+        final int otherAt = put(other, 0, TestRecords.record(77, 0xB));
+        final Ack otherNode = stub.send(batch("node-b", 1, other, otherAt, 1));
 
         assertEquals(0, again.getAccepted());
         assertEquals(1, again.getDuplicates());
+        assertEquals(1, relabelled.getDuplicates());
         assertEquals(1, otherNode.getAccepted());
-        assertEquals(1, server.counters().duplicates());
+        assertEquals(2, server.counters().duplicates());
         assertArrayEquals(new long[] {77, 77}, sink.ids());
     }
 

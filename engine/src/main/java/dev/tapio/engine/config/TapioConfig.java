@@ -270,12 +270,18 @@ public final class TapioConfig
                 throw pipeline.error("sinks", i, "\"" + sinkNames.get(i) + "\" is not defined under sinks");
             }
         }
+        final List<dev.tapio.engine.spi.ConfigSection> owners = new ArrayList<>();
         for (final dev.tapio.engine.spi.ConfigSection section : ServiceLoader.load(dev.tapio.engine.spi.ConfigSection.class))
         {
             final ConfigNode sectionNode = root.child(section.key());
             sectionSinks.addAll(section.configure(sectionNode));
             sectionNode.checkAllKeysUsed();
             sections.put(section.key(), sectionNode);
+            owners.add(section);
+        }
+        for (final dev.tapio.engine.spi.ConfigSection section : owners)
+        {
+            section.check(this);
         }
         if (producers == ProducerMode.SINGLE && sources.size() > 1)
         {
@@ -329,6 +335,28 @@ public final class TapioConfig
     /** An engine builder with every setting, source and sink of this config applied. */
     public Engine.Builder engineBuilder()
     {
+        final Engine.Builder b = settingsBuilder();
+        for (final SourceEntry s : sources)
+        {
+            b.source(s.source, s.backpressure);
+        }
+        for (final Sink s : sinks)
+        {
+            b.sink(s);
+        }
+        for (final Sink s : sectionSinks)
+        {
+            b.sink(s);
+        }
+        return b;
+    }
+
+    /**
+     * An engine builder with this config's node, engine and correlation settings only — no source, no sink,
+     * nothing from module sections — for hosts that wire their own (the central server's correlator).
+     */
+    public Engine.Builder settingsBuilder()
+    {
         final Engine.Builder b = Engine.builder()
             .ringSize(ringSize)
             .slotSize(slotSize)
@@ -343,19 +371,18 @@ public final class TapioConfig
         {
             b.nodeName(nodeName);
         }
-        for (final SourceEntry s : sources)
-        {
-            b.source(s.source, s.backpressure);
-        }
-        for (final Sink s : sinks)
-        {
-            b.sink(s);
-        }
-        for (final Sink s : sectionSinks)
-        {
-            b.sink(s);
-        }
         return b;
+    }
+
+    /** The node name set by {@code node.name}, or null when the engine's default (the host name) applies. */
+    public String nodeName()
+    {
+        return nodeName;
+    }
+
+    public dev.tapio.engine.correlate.CorrelationSettings correlation()
+    {
+        return correlation;
     }
 
     public dev.tapio.engine.correlate.RuleSet rules()

@@ -25,4 +25,12 @@ public interface ConfigSection
      * nothing on. They run even when {@code --output} replaces the configured sinks.
      */
     List<Sink> configure(ConfigNode section) throws ConfigException;
+
+    /**
+     * Called once every section has been configured, for rules that span sections (the bridge needs the
+     * journal): read the others through {@link dev.tapio.engine.config.TapioConfig#section}. Default: none.
+     */
+    default void check(final dev.tapio.engine.config.TapioConfig config) throws ConfigException
+    {
+    }
 }
