@@ -10,7 +10,7 @@
 #             journal, and its ratio to the live rate (target: >= 5x).
 # Two rates each for live and catch-up: "run" = records acked / the node's whole run (JVM start excluded; engine start, connect,
 #   warm-up and the final linger included); "steady" = records acked between the node's first stats line
-#   with acked > 0 and its last one, over the time between them (the node prints one per second).
+#   with acked > 0 and its last one, over the time between them (the node prints one every 250 ms).
 # Usage: scripts/bench-bridge.sh [EVENTS] [ROUNDS] [CORRELATE true|false] [PRETOUCH true|false]
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -38,7 +38,7 @@ bridge:
   backoff: { base: 10ms, cap: 100ms }
   breaker: { threshold: 3, open: 100ms }
   drainTimeout: ${4}
-stats: { interval: 1s }
+stats: { interval: 250ms }
 YAML
 }
 server_start() {
