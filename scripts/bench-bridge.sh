@@ -10,8 +10,9 @@
 #             journal, and its ratio to the live rate (target: >= 5x).
 # Two rates each for live and catch-up: "run" = records acked / the node's whole run (JVM start excluded; engine start, connect,
 #   warm-up and the final linger included); "steady" = records acked between the node's first stats line
-#   with acked > 0 and its last one, over the time between them (the node prints one per second).
+#   with acked > 0 and its last one, over the time between them (the node prints one every 250 ms).
 # Usage: scripts/bench-bridge.sh [EVENTS] [ROUNDS] [CORRELATE true|false] [PRETOUCH true|false]
+#        SCENARIOS="live outage" (default both) OUTAGE_RATE=50000 OUTAGE_SECONDS=20
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 events="${1:-3000000}"
@@ -38,7 +39,7 @@ bridge:
   backoff: { base: 10ms, cap: 100ms }
   breaker: { threshold: 3, open: 100ms }
   drainTimeout: ${4}
-stats: { interval: 1s }
+stats: { interval: 250ms }
 YAML
 }
 server_start() {
@@ -56,7 +57,9 @@ steady() { # records/s between the first and the last stats line of a node's std
     END { if (t1 > t0) printf "%.0f", (a1 - a0) / (t1 - t0); else print 0 }'
 }
 
+scenarios="${SCENARIOS:-live outage}"
 for r in $(seq 1 "$rounds"); do
+  [[ " $scenarios " == *" live "* ]] || break
   rm -rf "$work/node" "$work/server"
   # live
   server_start
@@ -84,6 +87,7 @@ done
 outage_rate="${OUTAGE_RATE:-50000}"
 outage_seconds="${OUTAGE_SECONDS:-20}"
 for r in $(seq 1 "$rounds"); do
+  [[ " $scenarios " == *" outage "* ]] || break
   rm -rf "$work/node" "$work/server"
   node_config "$work/outage.yaml" synthetic $(( outage_rate * (outage_seconds + 25) )) 300s "$outage_rate"
   java "${java_opts[@]}" -jar "$jar" run --config "$work/outage.yaml" > "$work/outage.json" 2> "$work/outage.err" &

@@ -39,7 +39,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * {@code tapio.jvm.flags}), talking over 127.0.0.1.
  *
  * <pre>
- *  server S1 up ── node N1: 1,000,000 synthetic events at 50k/s, journal + bridge ───────────────────────
+ *  server S1 up ── node N1: 1,000,000 synthetic events at 40k/s, journal + bridge ───────────────────────
  *        │ 100k acked                                                                                    │
  *  S1 SIGTERM ── N1's breaker opens, N1 keeps journaling (backlog) ──                                    │
  *  S2 on the same port and journal (dedup window rebuilt from it) ── N1's breaker closes, backlog drains │
@@ -88,7 +88,7 @@ class NodeServerProcessTest
         // 1. server up, node streaming
         final Child s1 = server("s1", serverConfig, port, serverJournal);
         s1.awaitLine(l -> l.contains("listening on 127.0.0.1:" + port), Duration.ofSeconds(60));
-        final Child n1 = node("n1", port, nodeJournal, EVENTS, "50k/s");
+        final Child n1 = node("n1", port, nodeJournal, EVENTS, "40k/s");
         await(Duration.ofSeconds(90), () -> n1.nodeAcked() >= 100_000, () -> "n1 acked " + n1.nodeAcked() + n1.tail());
 
         // 2. the server goes away while the node keeps journaling
@@ -115,10 +115,10 @@ class NodeServerProcessTest
         await(Duration.ofSeconds(60), () -> n1.nodeOut() >= 500_000, () -> "n1 out " + n1.nodeOut() + n1.tail());
         final long journaledAtKill = n1.nodeOut();
         final long ackedAtKill = n1.nodeAcked();
+        assertTrue(n1.process.isAlive(), "n1 still running at the kill" + n1.tail());
         n1.process.toHandle().destroyForcibly();            // SIGKILL on Linux
         assertTrue(n1.exited(30));
-        assertTrue(n1.process.exitValue() != 0, "killed, not exited");
-        assertTrue(journaledAtKill < EVENTS, "killed before producing everything: " + journaledAtKill);
+        assertEquals(128 + 9, n1.process.exitValue(), "killed by SIGKILL");
 
         final Ids nodeAfterKill = read(nodeJournal);
         final int remaining = EVENTS - nodeAfterKill.events;
@@ -126,7 +126,7 @@ class NodeServerProcessTest
         assertTrue(ackedAtKill < nodeAfterKill.events + nodeAfterKill.groups, "records were in flight at the kill");
 
         // 5. the node restarts on its journal: the rest of the events, and the bridge resumes at its acked position
-        final Child n2 = node("n2", port, nodeJournal, remaining, "200k/s");
+        final Child n2 = node("n2", port, nodeJournal, remaining, "200k/s");    // remaining 0: no source, only the drain
         assertTrue(n2.exited(180), "n2 finished" + n2.tail());
         assertEquals(0, n2.process.exitValue(), n2.tail());
         final JsonNode n2Summary = JSON.readTree(Files.readString(n2.stdout).trim());
@@ -179,7 +179,7 @@ class NodeServerProcessTest
             "    rate: " + rate,
             "    events: " + events,
             "pipeline:",
-            "  sources: [synthetic]",
+            "  sources: [" + (events > 0 ? "synthetic" : "") + "]",
             "journal:",
             "  enabled: true",
             "  dir: " + journal,
