@@ -23,6 +23,8 @@ public final class JournalSink implements Sink
     private final PrintStream log;
     private EngineCounters counters;
     private Journal journal;
+    private boolean events = true;
+    private boolean groups = true;
 
     public JournalSink(final String name, final JournalSettings settings)
     {
@@ -56,16 +58,33 @@ public final class JournalSink implements Sink
         journal.startHousekeeper();
     }
 
+    /**
+     * Which records this sink journals (both by default); e.g. groups only for a correlator whose events
+     * are already in another journal. Returns this.
+     */
+    public JournalSink records(final boolean events, final boolean groups)
+    {
+        this.events = events;
+        this.groups = groups;
+        return this;
+    }
+
     @Override
     public void onEvent(final EventView event)
     {
-        journal.append(event.buffer(), event.offset(), event.length());
+        if (events)
+        {
+            journal.append(event.buffer(), event.offset(), event.length());
+        }
     }
 
     @Override
     public void onGroup(final GroupView group)
     {
-        journal.append(group.buffer(), group.offset(), group.length());
+        if (groups)
+        {
+            journal.append(group.buffer(), group.offset(), group.length());
+        }
     }
 
     /** The journal this sink writes (null before {@link #open()}). */

@@ -6,6 +6,7 @@ import dev.tapio.engine.config.TapioConfig;
 import dev.tapio.engine.correlate.CorrelationSettings;
 import dev.tapio.engine.ring.BackpressurePolicy;
 import dev.tapio.journal.JournalSettings;
+import dev.tapio.journal.JournalSink;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -57,7 +58,7 @@ public final class ServerCorrelator implements AutoCloseable
                 .correlation(config.correlation().toBuilder().clock(CorrelationSettings.Clock.EVENT).build())
                 .errorStream(err)
                 .source(source, BackpressurePolicy.BLOCK)
-                .sink(new GroupJournalSink("groups", groups, err))
+                .sink(new JournalSink("groups", groups, err).records(false, true))
                 .build();
         }
         catch (final RuntimeException e)
