@@ -283,6 +283,11 @@ final class Retention
         return toucher == null ? 0 : toucher.pagesTouched();
     }
 
+    long mappingsAdvised()
+    {
+        return toucher == null ? 0 : toucher.advised();
+    }
+
     void close()
     {
         if (toucher != null)
