@@ -5,6 +5,7 @@ import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.TimeoutException;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.EventHandlerGroup;
+import com.lmax.disruptor.dsl.EventProcessorFactory;
 import com.lmax.disruptor.dsl.ProducerType;
 import dev.tapio.codecs.EventFrames;
 import dev.tapio.engine.metrics.EngineCounters;
@@ -23,6 +24,8 @@ import dev.tapio.engine.stage.CorrelateStage;
 import dev.tapio.engine.stage.DecodeStage;
 import dev.tapio.engine.stage.EnrichStage;
 import dev.tapio.engine.stage.FanOutStage;
+import dev.tapio.engine.stage.SinkLaneProcessor;
+import dev.tapio.engine.stage.SinkLaneStage;
 import dev.tapio.engine.stage.Stage;
 import dev.tapio.engine.stage.StageHandler;
 import net.openhft.affinity.AffinityLock;
@@ -48,7 +51,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   source threads ──claim/encode/publish──► [ ring: ringSize slots of slotSize bytes, off-heap ]
  *                                               │
  *                       decode ─► correlate ─► enrich ─► fan-out ─► sinks
- *                       (one thread each, or all on one: {@link ThreadingMode})
+ *                       (one thread each, or all on one: {@link ThreadingMode})  │
+ *                                                                    └─► sink lanes (a thread each:
+ *                                                                        {@link Sink#dedicatedThread()})
  * </pre>
  *
  * Built with {@link #builder()}; embeddable in any host. {@link #stop()} stops the sources, then
@@ -74,6 +79,7 @@ public final class Engine implements AutoCloseable
     private final CountDownLatch stagesStarted;
     private final CorrelateStage correlateStage;
     private final FanOutStage fanOutStage;
+    private final SinkLaneStage[] lanes;
     private volatile boolean running;
     private volatile boolean accepting;
     private boolean started;
@@ -109,27 +115,56 @@ public final class Engine implements AutoCloseable
             settings.groupBufferBytes(), clock);
         final Stage correlate = correlateStage;
         final Stage enrich = new EnrichStage(settings.nodeId(), settings.nodeName(), settings.slotSize(), counters);
+        final List<Sink> inline = new ArrayList<>();
+        final List<SinkLaneStage> laneList = new ArrayList<>();
+        for (final Sink s : this.sinks)
+        {
+            if (s.dedicatedThread())
+            {
+                laneList.add(new SinkLaneStage(s, counters, clock, errorLog, settings.ringSize(), settings.groupBufferBytes()));
+            }
+            else
+            {
+                inline.add(s);
+            }
+        }
+        lanes = laneList.toArray(new SinkLaneStage[0]);
         fanOutStage = new FanOutStage(
-            sinks.toArray(new Sink[0]), counters, latency, clock, errorLog, settings.ringSize())
+            inline.toArray(new Sink[0]), lanes, counters, latency, clock, errorLog, settings.ringSize())
             .groupsFrom(correlateStage.groupBuffer());
         final Stage fanout = fanOutStage;
+        EventHandlerGroup<Slot> group = null;
         if (threading == ThreadingMode.SHARED)
         {
-            stagesStarted = new CountDownLatch(1);
+            stagesStarted = new CountDownLatch(1 + lanes.length);
             stageThreads.add("tapio-stages");
-            disruptor.handleEventsWith(new StageHandler(counters, errorLog, decode, correlate, enrich, fanout)
+            group = disruptor.handleEventsWith(new StageHandler(counters, errorLog, decode, correlate, enrich, fanout)
                 .onStarted(stagesStarted::countDown));
         }
         else
         {
-            stagesStarted = new CountDownLatch(4);
-            EventHandlerGroup<Slot> group = null;
+            stagesStarted = new CountDownLatch(4 + lanes.length);
             for (final Stage s : new Stage[]{ decode, correlate, enrich, fanout })
             {
                 stageThreads.add("tapio-" + s.name());
                 final StageHandler h = new StageHandler(counters, errorLog, s).onStarted(stagesStarted::countDown);
                 group = group == null ? disruptor.handleEventsWith(h) : group.then(h);
             }
+        }
+        if (lanes.length > 0)
+        {
+            // Behind fan-out, each on its own thread, idling with a back-off instead of the Disruptor's
+            // spin on a dependent sequence (see SinkLaneProcessor).
+            @SuppressWarnings("unchecked")
+            final EventProcessorFactory<Slot>[] factories = new EventProcessorFactory[lanes.length];
+            for (int i = 0; i < lanes.length; i++)
+            {
+                stageThreads.add("tapio-" + lanes[i].name());
+                final StageHandler h = new StageHandler(counters, errorLog, lanes[i]).onStarted(stagesStarted::countDown);
+                factories[i] = (ringBuffer, barrierSequences) ->
+                    new SinkLaneProcessor(ringBuffer, ringBuffer.newBarrier(barrierSequences), h);
+            }
+            group.then(factories);
         }
         for (final SourceSpec spec : sources)
         {
@@ -262,7 +297,12 @@ public final class Engine implements AutoCloseable
         }
         if (drained)
         {
-            // The stage threads are done: deliver what correlate left, then every group still open.
+            // The stage threads are done: deliver what correlate left, then every group still open
+            // (to sink lanes directly now, on this thread, after what waits in their buffers).
+            for (final SinkLaneStage lane : lanes)
+            {
+                lane.detach();
+            }
             fanOutStage.drainGroups();
             correlateStage.flush(fanOutStage::deliverGroup);
         }
@@ -335,7 +375,21 @@ public final class Engine implements AutoCloseable
         return producerType == ProducerType.SINGLE;
     }
 
-    /** Events published into the ring and not yet through fan-out. */
+    /**
+     * Ingest → journaled (or whatever the sink does) latency of each sink on a thread of its own
+     * ({@link Sink#dedicatedThread()}), by sink name; the engine's {@link #latency()} ends at fan-out.
+     */
+    public Map<String, LatencyRecorder> sinkLatencies()
+    {
+        final Map<String, LatencyRecorder> out = new LinkedHashMap<>();
+        for (final SinkLaneStage lane : lanes)
+        {
+            out.put(lane.sink().name(), lane.latency());
+        }
+        return out;
+    }
+
+    /** Events published into the ring and not yet through fan-out and every sink on a thread of its own. */
     public long ringOccupancy()
     {
         return Math.max(0, ring.getCursor() - ring.getMinimumGatingSequence());

@@ -468,7 +468,7 @@ public final class Journal implements AutoCloseable
     }
 
     /**
-     * Touches the pages of the current cycle file just ahead of the appender, so the fan-out thread does
+     * Touches the pages of the current cycle file just ahead of the appender, so the appending thread does
      * not take their page faults (see {@link PageToucher}); any one thread, the housekeeper every 10 ms.
      *
      * @return pages touched by this call.
@@ -487,6 +487,12 @@ public final class Journal implements AutoCloseable
         {
             return 0;
         }
+    }
+
+    /** The pre-toucher's mappings advised {@code MADV_RANDOM} so far (0 where the platform does not allow it). */
+    public synchronized long mappingsAdvised()
+    {
+        return retention.mappingsAdvised();
     }
 
     /** Pages touched ahead of the appender so far. */

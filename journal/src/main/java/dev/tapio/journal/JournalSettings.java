@@ -63,6 +63,7 @@ public final class JournalSettings
     private final Duration checkInterval;
     private final long blockSize;
     private final boolean pretouch;
+    private final boolean ownThread;
     private final TimeProvider timeProvider;
 
     private JournalSettings(final Builder b)
@@ -77,6 +78,7 @@ public final class JournalSettings
         this.checkInterval = b.checkInterval;
         this.blockSize = b.blockSize;
         this.pretouch = b.pretouch;
+        this.ownThread = b.ownThread;
         this.timeProvider = b.timeProvider;
     }
 
@@ -90,7 +92,7 @@ public final class JournalSettings
     {
         return new Builder().dir(dir).rollCycle(rollCycleName).retention(retention).maxDiskBytes(maxDiskBytes)
             .minFreeDiskBytes(minFreeDiskBytes).syncInterval(syncInterval).checkInterval(checkInterval)
-            .blockSize(blockSize).pretouch(pretouch).timeProvider(timeProvider);
+            .blockSize(blockSize).pretouch(pretouch).ownThread(ownThread).timeProvider(timeProvider);
     }
 
     /** The names {@code rollCycle} accepts, in order of length. */
@@ -158,6 +160,7 @@ public final class JournalSettings
         }
         b.blockSize(block);
         b.pretouch(c.bool("pretouch", true));
+        b.ownThread("own".equals(c.choice("thread", "own", "own", "fanout")));
         return b.build();
     }
 
@@ -217,6 +220,16 @@ public final class JournalSettings
         return pretouch;
     }
 
+    /**
+     * Where the engine appends: on a thread of its own behind fan-out (true, {@code thread: own}, the
+     * default), so a slow page fault never delays fan-out's other sinks; or on the fan-out thread
+     * ({@code thread: fanout}), one thread fewer.
+     */
+    public boolean ownThread()
+    {
+        return ownThread;
+    }
+
     public TimeProvider timeProvider()
     {
         return timeProvider;
@@ -229,7 +242,8 @@ public final class JournalSettings
             ", retention=" + (retention == null ? "none" : Units.formatDuration(retention)) +
             ", maxDisk=" + (maxDiskBytes == 0 ? "none" : Units.formatBytes(maxDiskBytes)) +
             ", minFreeDisk=" + Units.formatBytes(minFreeDiskBytes) +
-            ", sync=" + (syncInterval == null ? "none" : Units.formatDuration(syncInterval)) + ", pretouch=" + pretouch + "}";
+            ", sync=" + (syncInterval == null ? "none" : Units.formatDuration(syncInterval)) + ", pretouch=" + pretouch +
+            ", thread=" + (ownThread ? "own" : "fanout") + "}";
     }
 
     /** Fluent settings; {@link #build()} validates. */
@@ -244,6 +258,7 @@ public final class JournalSettings
         private Duration checkInterval = DEFAULT_CHECK_INTERVAL;
         private long blockSize = DEFAULT_BLOCK_SIZE;
         private boolean pretouch = true;
+        private boolean ownThread = true;
         private TimeProvider timeProvider = SystemTimeProvider.INSTANCE;
 
         public Builder dir(final Path dir)
@@ -298,6 +313,12 @@ public final class JournalSettings
         public Builder pretouch(final boolean pretouch)
         {
             this.pretouch = pretouch;
+            return this;
+        }
+
+        public Builder ownThread(final boolean ownThread)
+        {
+            this.ownThread = ownThread;
             return this;
         }
 

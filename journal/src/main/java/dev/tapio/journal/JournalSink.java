@@ -8,13 +8,15 @@ import dev.tapio.engine.spi.Sink;
 import java.io.PrintStream;
 
 /**
- * The fan-out stage's way into the {@link Journal}: every enriched event and every group record is
- * appended as its SBE bytes. Never throws per record: a record the journal cannot take is counted by
- * the journal (see {@link JournalCounters}) and the event still reaches the other sinks. Opening the
- * queue happens on the fan-out thread at start; if it fails (directory gone unwritable since the config
+ * The engine's way into the {@link Journal}: every enriched event and every group record is appended
+ * as its SBE bytes. Never throws per record: a record the journal cannot take is counted by the
+ * journal (see {@link JournalCounters}) and the event still reaches the other sinks. Opening the queue
+ * happens on the appending thread at start; if it fails (directory gone unwritable since the config
  * was checked) the error is logged once and appends retry with back-off.
  *
- * <p>Threading: the fan-out thread, then the stopping thread (last group records and close).
+ * <p>Threading: by default a thread of its own behind fan-out ({@link JournalSettings#ownThread()},
+ * {@link Sink#dedicatedThread()}), else the fan-out thread; then the stopping thread (last group
+ * records and close).
  */
 public final class JournalSink implements Sink
 {
@@ -42,6 +44,12 @@ public final class JournalSink implements Sink
     public String name()
     {
         return name;
+    }
+
+    @Override
+    public boolean dedicatedThread()
+    {
+        return settings.ownThread();
     }
 
     @Override

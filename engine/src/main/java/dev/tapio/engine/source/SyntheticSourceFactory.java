@@ -22,12 +22,12 @@ public final class SyntheticSourceFactory implements SourceFactory
         final long rate = c.rate("rate", DEFAULT_RATE);
         final long events = c.longValue("events", 0, 0, Long.MAX_VALUE);
         final int batch = c.intValue("batch", 64, 1, 65_536);
-        final String pacing = c.choice("pacing", "coarse", "coarse", "precise");
+        final String pacing = c.choice("pacing", "coarse", "coarse", "precise", "parked");
         final long seed = c.longValue("seed", 42, Long.MIN_VALUE, Long.MAX_VALUE);
         final int namespaces = c.intValue("namespaces", 50, 1, 100_000);
         final int pods = c.intValue("pods", 5_000, 1, 10_000_000);
         return new SyntheticSource(name, rate, events, batch,
-            "precise".equals(pacing) ? SyntheticSource.Pacing.PRECISE : SyntheticSource.Pacing.COARSE, seed,
+            SyntheticSource.Pacing.valueOf(pacing.toUpperCase(java.util.Locale.ROOT)), seed,
             namespaces, pods);
     }
 }

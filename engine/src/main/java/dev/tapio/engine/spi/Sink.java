@@ -1,7 +1,8 @@
 package dev.tapio.engine.spi;
 
 /**
- * An in-process consumer of enriched events, called on the fan-out thread. Sinks must be cheap:
+ * An in-process consumer of enriched events, called on the fan-out thread (or on a thread of its own:
+ * {@link #dedicatedThread()}). Sinks must be cheap:
  * anything that talks to a network reads the journal instead (see docs/ARCHITECTURE.md). An
  * exception from a sink is counted per sink and logged once with a count; the event still reaches
  * the other sinks and counts as out.
@@ -18,7 +19,20 @@ public interface Sink extends AutoCloseable
     {
     }
 
-    /** Called once on the fan-out thread before the first event. */
+    /**
+     * True: the engine runs this sink on a thread of its own, a ring consumer gated behind fan-out,
+     * so the sink's stalls never delay fan-out or the other sinks (the ring absorbs them). Then every
+     * call below is made on that thread instead of the fan-out thread (group records follow their
+     * member events), and {@link #close()} on the stopping thread as before. For sinks whose calls can
+     * block for milliseconds now and then, such as a memory-mapped journal; see
+     * {@code dev.tapio.engine.stage.SinkLaneStage}.
+     */
+    default boolean dedicatedThread()
+    {
+        return false;
+    }
+
+    /** Called once on the fan-out thread (or the sink's own, see {@link #dedicatedThread()}) before the first event. */
     default void open() throws Exception
     {
     }

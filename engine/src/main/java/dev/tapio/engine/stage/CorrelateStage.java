@@ -12,10 +12,7 @@ import dev.tapio.engine.metrics.ErrorLog;
 import dev.tapio.engine.ring.Slot;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
-import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
-import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
@@ -23,7 +20,8 @@ import java.nio.ByteOrder;
  * verdict into the slot in place: W3C trace id, span and parent span, correlation id, pattern id,
  * impact, and the related event ids (inserted into the {@code related} group, moving the var data
  * along within the slot; what does not fit is counted). Group records go into a one-to-one ring
- * buffer that the fan-out stage drains to the sinks; a full buffer drops the record, counted as
+ * buffer ({@link SequencedRecords}, tagged with the event that closed or expired the group) that the
+ * fan-out stage drains to the sinks after that event; a full buffer drops the record, counted as
  * {@code tapio_groups_dropped_total{reason="backpressure"}}.
  *
  * <p>Fallback: if correlation throws on an event, the event passes uncorrelated (keeping or getting
@@ -31,20 +29,20 @@ import java.nio.ByteOrder;
  */
 public final class CorrelateStage implements Stage, Correlator.GroupListener
 {
-    private static final int GROUP_MSG_TYPE = 1;
-
     private final Correlator correlator;
     private final CorrelationCounters counters;
     private final ErrorLog errorLog;
     private final EventFields fields = new EventFields();
     private final EventEncoder encoder = new EventEncoder();
-    private final OneToOneRingBuffer groups;
+    private final SequencedRecords groups;
     private final byte[] scratch;
     private final int slotSize;
     private final boolean wallClock;
     private final long latenessNanos;
     private final dev.tapio.engine.EngineClock clock;
     private Correlator.GroupListener direct;
+    /** The ring sequence being (or last) processed: group records emitted now follow that event. */
+    private long sequence = -1;
 
     public CorrelateStage(final RuleSet rules, final CorrelationSettings settings, final CorrelationCounters counters,
         final ErrorLog errorLog, final int slotSize, final int groupBufferBytes, final dev.tapio.engine.EngineClock clock)
@@ -54,8 +52,7 @@ public final class CorrelateStage implements Stage, Correlator.GroupListener
         this.errorLog = errorLog;
         this.slotSize = slotSize;
         this.scratch = new byte[slotSize];
-        this.groups = new OneToOneRingBuffer(new UnsafeBuffer(
-            ByteBuffer.allocateDirect(groupBufferBytes + RingBufferDescriptor.TRAILER_LENGTH)));
+        this.groups = new SequencedRecords(groupBufferBytes);
         this.wallClock = settings.clock() == CorrelationSettings.Clock.WALL;
         this.latenessNanos = settings.lateness().toNanos();
         this.clock = clock;
@@ -68,7 +65,7 @@ public final class CorrelateStage implements Stage, Correlator.GroupListener
     }
 
     /** The group records on their way to fan-out. */
-    public OneToOneRingBuffer groupBuffer()
+    public SequencedRecords groupBuffer()
     {
         return groups;
     }
@@ -81,6 +78,7 @@ public final class CorrelateStage implements Stage, Correlator.GroupListener
     @Override
     public void onSlot(final Slot slot, final long sequence)
     {
+        this.sequence = sequence;
         if (slot.status != Slot.OK)
         {
             return;
@@ -158,7 +156,7 @@ public final class CorrelateStage implements Stage, Correlator.GroupListener
             direct.onGroup(buffer, offset, length);
             return;
         }
-        if (!groups.write(GROUP_MSG_TYPE, buffer, offset, length))
+        if (!groups.offer(sequence, buffer, offset, length))
         {
             counters.groupsDropped.increment();
             errorLog.record("correlate: group buffer full", "correlate: the group record buffer is full; " +

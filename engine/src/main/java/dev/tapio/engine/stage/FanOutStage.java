@@ -13,11 +13,13 @@ import org.agrona.concurrent.status.AtomicCounter;
 /**
  * Last stage: hands each enriched event to every sink, counts it out, and at the end of each batch
  * records the added latency (origin → now) of every event in the batch with one clock read. A sink
- * that throws is counted per sink and the event still goes to the others.
+ * that throws is counted per sink and the event still goes to the others. Sinks on threads of their
+ * own ({@link SinkLaneStage}) read events from the ring behind this stage; it hands them group records.
  */
 public final class FanOutStage implements Stage
 {
     private final Sink[] sinks;
+    private final SinkLaneStage[] lanes;
     private final AtomicCounter[] sinkErrors;
     private final AtomicCounter out;
     private final LatencyRecorder latency;
@@ -26,10 +28,12 @@ public final class FanOutStage implements Stage
     private final EventView view = new EventView();
     private final long[] origins;
     private final GroupView groupView = new GroupView();
-    private final org.agrona.concurrent.MessageHandler groupHandler = this::onGroupMessage;
-    private org.agrona.concurrent.ringbuffer.RingBuffer groups;
+    private final SequencedRecords.Delivery groupDelivery = this::deliverGroup;
+    private SequencedRecords groups;
     private int inBatch;
     private int outInBatch;
+    /** The ring sequence last handed to the sinks: group records delivered now follow it (for sink lanes). */
+    private long lastSequence = -1;
 
     public FanOutStage(
         final Sink[] sinks,
@@ -39,7 +43,25 @@ public final class FanOutStage implements Stage
         final ErrorLog errorLog,
         final int ringSize)
     {
+        this(sinks, new SinkLaneStage[0], counters, latency, clock, errorLog, ringSize);
+    }
+
+    /**
+     * @param sinks the sinks called on the fan-out thread
+     * @param lanes the sinks on threads of their own: fan-out hands them group records only (they read
+     *              events from the ring behind fan-out)
+     */
+    public FanOutStage(
+        final Sink[] sinks,
+        final SinkLaneStage[] lanes,
+        final EngineCounters counters,
+        final LatencyRecorder latency,
+        final EngineClock clock,
+        final ErrorLog errorLog,
+        final int ringSize)
+    {
         this.sinks = sinks.clone();
+        this.lanes = lanes.clone();
         this.sinkErrors = new AtomicCounter[sinks.length];
         for (int i = 0; i < sinks.length; i++)
         {
@@ -53,32 +75,40 @@ public final class FanOutStage implements Stage
     }
 
     /** The buffer the correlate stage writes group records into; drained here to the sinks. */
-    public FanOutStage groupsFrom(final org.agrona.concurrent.ringbuffer.RingBuffer groups)
+    public FanOutStage groupsFrom(final SequencedRecords groups)
     {
         this.groups = groups;
         return this;
     }
 
-    /** Hands every group record waiting in the buffer to the sinks. */
+    /** Hands every group record waiting in the buffer to the sinks (the ring is drained: stop). */
     public void drainGroups()
     {
         if (groups != null)
         {
-            while (groups.read(groupHandler) > 0)
-            {
-                // drain all
-            }
+            groups.drainAll(groupDelivery);
         }
     }
 
-    private void onGroupMessage(final int msgTypeId, final org.agrona.MutableDirectBuffer buffer, final int index, final int length)
+    /** Group records that follow events this stage has handed on. */
+    private void drainGroupsUpTo(final long sequence)
     {
-        deliverGroup(buffer, index, length);
+        if (groups != null)
+        {
+            groups.drainUpTo(sequence, groupDelivery);
+        }
     }
 
-    /** Hands one group record to every sink (a sink that throws is counted; the others still get it). */
+    /**
+     * Hands one group record to every sink (a sink that throws is counted; the others still get it) and
+     * to every sink lane's buffer.
+     */
     public void deliverGroup(final org.agrona.DirectBuffer buffer, final int offset, final int length)
     {
+        for (final SinkLaneStage lane : lanes)
+        {
+            lane.offerGroup(lastSequence, buffer, offset, length);
+        }
         groupView.wrap(buffer, offset, length);
         for (int i = 0; i < sinks.length; i++)
         {
@@ -118,6 +148,7 @@ public final class FanOutStage implements Stage
     @Override
     public void onSlot(final Slot slot, final long sequence)
     {
+        lastSequence = sequence;
         if (slot.status != Slot.OK)
         {
             return;
@@ -134,10 +165,7 @@ public final class FanOutStage implements Stage
                 sinkFailed(i, "onEvent", e);
             }
         }
-        if (groups != null && groups.size() > 0)
-        {
-            drainGroups();
-        }
+        drainGroupsUpTo(sequence);
         outInBatch++;
         if (inBatch < origins.length)
         {
@@ -149,7 +177,7 @@ public final class FanOutStage implements Stage
     @Override
     public void onIdle()
     {
-        if (groups != null && groups.size() > 0)
+        if (groups != null && !groups.isEmpty())
         {
             onBatchEnd();
         }
@@ -158,7 +186,7 @@ public final class FanOutStage implements Stage
     @Override
     public void onBatchEnd()
     {
-        drainGroups();
+        drainGroupsUpTo(lastSequence);
         for (int i = 0; i < sinks.length; i++)
         {
             try
