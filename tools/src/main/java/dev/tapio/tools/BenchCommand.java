@@ -5,6 +5,7 @@ import dev.tapio.engine.Engine;
 import dev.tapio.engine.ThreadingMode;
 import dev.tapio.engine.WaitStrategyKind;
 import dev.tapio.engine.metrics.EngineCounters;
+import dev.tapio.engine.metrics.LatencyRecorder;
 import dev.tapio.engine.ring.BackpressurePolicy;
 import dev.tapio.engine.sink.DiscardSink;
 import dev.tapio.engine.source.SyntheticSource;
@@ -71,9 +72,22 @@ public final class BenchCommand implements Callable<Integer>
     int ringSize;
 
     @Option(names = "--journal", paramLabel = "DIR",
-        description = "also append every event to a Chronicle Queue journal under DIR in the engine's fan-out " +
-            "(a fresh directory per round, deleted after it); the baseline does not journal")
+        description = "also append every event to a Chronicle Queue journal under DIR (a fresh directory per " +
+            "round, deleted after it); the baseline does not journal")
     java.nio.file.Path journal;
+
+    @Option(names = "--pacing", paramLabel = "precise|parked", defaultValue = "precise",
+        description = "with --rate: precise spins to send each event on time (one busy core); parked sleeps " +
+            "and sends what is due in small batches, leaving the cores to the engine. Both measure latency from " +
+            "each event's intended send time. Default: ${DEFAULT-VALUE}")
+    String pacing;
+
+    private SyntheticSource.Pacing pacingMode;
+
+    @Option(names = "--journal-thread", paramLabel = "own|fanout", defaultValue = "own",
+        description = "with --journal: append on a thread of its own behind fan-out (own, as tapio run does by " +
+            "default) or on the fan-out thread (fanout); default: ${DEFAULT-VALUE}")
+    String journalThread;
 
     @Option(names = "--json", description = "print one JSON object per pipeline (the median round)")
     boolean json;
@@ -118,6 +132,15 @@ public final class BenchCommand implements Callable<Integer>
         if (events != null && events < 1)
         {
             throw new CommandLine.ParameterException(cl, "--events: must be positive");
+        }
+        if (!List.of("precise", "parked").contains(pacing))
+        {
+            throw new CommandLine.ParameterException(cl, "--pacing: expected precise or parked, got " + pacing);
+        }
+        pacingMode = SyntheticSource.Pacing.valueOf(pacing.toUpperCase(Locale.ROOT));
+        if (!List.of("own", "fanout").contains(journalThread))
+        {
+            throw new CommandLine.ParameterException(cl, "--journal-thread: expected own or fanout, got " + journalThread);
         }
         if (duration != null && rate == 0)
         {
@@ -194,6 +217,14 @@ public final class BenchCommand implements Callable<Integer>
                     out.printf(Locale.ROOT, "%-9s %12.0f %10d %9.1f %9.1f %9.1f %9.1f %9.1f %9d%n",
                         round.pipeline, round.throughput(), round.dropped, l.get("p50").asDouble(), l.get("p99").asDouble(),
                         l.get("p999").asDouble(), l.get("p9999").asDouble(), l.get("max").asDouble(), rounds);
+                    if (round.journaled != null)
+                    {
+                        // The journal's own thread: ingest -> appended, beside fan-out's added latency above.
+                        final ObjectNode j = Reports.latencyMicros(round.journaled);
+                        out.printf(Locale.ROOT, "%-9s %12s %10s %9.1f %9.1f %9.1f %9.1f %9.1f %9s%n",
+                            "  journaled", "", "", j.get("p50").asDouble(), j.get("p99").asDouble(),
+                            j.get("p999").asDouble(), j.get("p9999").asDouble(), j.get("max").asDouble(), "");
+                    }
                 }
             }
             if (e != null && b != null)
@@ -209,8 +240,9 @@ public final class BenchCommand implements Callable<Integer>
     {
         if (!json)
         {
-            err.printf(Locale.ROOT, "tapio bench: round %d %-8s %s, %d dropped, latency %s%n", round + 1, r.pipeline,
-                Reports.rate(r.throughput()), r.dropped, Reports.compactLatency(r.latency));
+            err.printf(Locale.ROOT, "tapio bench: round %d %-8s %s, %d dropped, latency %s%s%n", round + 1, r.pipeline,
+                Reports.rate(r.throughput()), r.dropped, Reports.compactLatency(r.latency),
+                r.journaled == null ? "" : "; journaled " + Reports.compactLatency(r.journaled));
         }
     }
 
@@ -218,7 +250,7 @@ public final class BenchCommand implements Callable<Integer>
         throws InterruptedException
     {
         final SyntheticSource source = new SyntheticSource("synthetic", rate, n, rate > 0 ? 64 : 256,
-            rate > 0 ? SyntheticSource.Pacing.PRECISE : SyntheticSource.Pacing.COARSE, 42, 50, 5000);
+            rate > 0 ? pacingMode : SyntheticSource.Pacing.COARSE, 42, 50, 5000);
         final Engine.Builder b = Engine.builder()
             .ringSize(ringSize)
             .threading(mode)
@@ -240,16 +272,17 @@ public final class BenchCommand implements Callable<Integer>
                 throw new java.io.UncheckedIOException("--journal " + journal + ": " + e.getMessage(), e);
             }
             b.sink(new dev.tapio.journal.JournalSink("journal",
-                dev.tapio.journal.JournalSettings.builder().dir(roundDir).retention(null).maxDiskBytes(0).build(), err));
+                dev.tapio.journal.JournalSettings.builder().dir(roundDir).retention(null).maxDiskBytes(0)
+                    .ownThread("own".equals(journalThread)).build(), err));
         }
         final Engine engine = b.build();
         final EngineCounters c = engine.counters();
         final long start = System.nanoTime();
         engine.start();
         // Block until the source is done (no third thread polling on a 2-core machine), then
-        // poll briefly for the last events to pass fan-out.
+        // poll briefly for the last events to pass fan-out and every sink thread (the journal's).
         engine.awaitSources(Duration.ofDays(1));
-        while (c.totalOut() + c.totalDropped() < n)
+        while (c.totalOut() + c.totalDropped() < n || engine.ringOccupancy() > 0)
         {
             LockSupport.parkNanos(20_000);
             if (engine.sourcesFinished() && engine.sourceStates().values().stream().anyMatch(s -> s.startsWith("failed")))
@@ -263,7 +296,10 @@ public final class BenchCommand implements Callable<Integer>
         {
             deleteTree(roundDir);
         }
-        return new Round(journal != null ? "engine+journal" : "engine", c.totalOut(), nanos, c.totalDropped(), engine.latency().cumulative());
+        final LatencyRecorder journaled = engine.sinkLatencies().get("journal");
+        final String name = journal == null ? "engine" : "own".equals(journalThread) ? "engine+journal" : "engine+journal@fanout";
+        return new Round(name, c.totalOut(), nanos, c.totalDropped(), engine.latency().cumulative(),
+            journaled == null ? null : journaled.cumulative());
     }
 
     private void deleteTree(final java.nio.file.Path dir)
@@ -300,9 +336,18 @@ public final class BenchCommand implements Callable<Integer>
         final long nanos;
         final long dropped;
         final Histogram latency;
+        /** Ingest → journaled, when the journal has a thread of its own (else null: it is in {@link #latency}). */
+        final Histogram journaled;
 
         Round(final String pipeline, final long events, final long nanos, final long dropped, final Histogram latency)
         {
+            this(pipeline, events, nanos, dropped, latency, null);
+        }
+
+        Round(final String pipeline, final long events, final long nanos, final long dropped, final Histogram latency,
+            final Histogram journaled)
+        {
+            this.journaled = journaled;
             this.pipeline = pipeline;
             this.events = events;
             this.nanos = nanos;
@@ -328,6 +373,10 @@ public final class BenchCommand implements Callable<Integer>
                 o.put("rate", rate);
             }
             o.set("latency_us", Reports.latencyMicros(latency));
+            if (journaled != null)
+            {
+                o.set("journaled_latency_us", Reports.latencyMicros(journaled));
+            }
             return o;
         }
     }
