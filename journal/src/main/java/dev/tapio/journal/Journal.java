@@ -495,6 +495,12 @@ public final class Journal implements AutoCloseable
         return retention.mappingsAdvised();
     }
 
+    /** Of {@link #mappingsAdvised()}, Chronicle's own mappings of the cycle files (the appender's). */
+    public synchronized long appenderMappingsAdvised()
+    {
+        return retention.appenderMappingsAdvised();
+    }
+
     /** Pages touched ahead of the appender so far. */
     public synchronized long pagesPretouched()
     {

@@ -7,9 +7,13 @@ import net.openhft.posix.PosixAPI;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
@@ -34,6 +38,7 @@ final class PageToucher
     static final long PAGE = 4096;
     static final long AHEAD = 8L << 20;
     static final long WINDOW = 64L << 20;
+    private static final Path PROC_MAPS = Path.of("/proc/self/maps");
 
     private final SingleChronicleQueue queue;
     private int cycle = Integer.MIN_VALUE;
@@ -47,6 +52,10 @@ final class PageToucher
     private long pagesTouched;
     private boolean advise = true;
     private long advised;
+    private long appenderAdvised;
+    private String mapsPath;
+    private long lastSize = -1;
+    private long windowAddress;
 
     PageToucher(final SingleChronicleQueue queue)
     {
@@ -68,9 +77,17 @@ final class PageToucher
             cycle = current;
             channel = FileChannel.open(store.file().toPath(), StandardOpenOption.READ, StandardOpenOption.WRITE);
             touchedUpTo = 0;
+            mapsPath = store.file().getAbsolutePath();
+            lastSize = -1;
         }
         final long writePosition = store.writePosition();
         final long size = channel.size();
+        if (size != lastSize)
+        {
+            // Chronicle grows the file when it maps another chunk of it: advise its mappings too.
+            lastSize = size;
+            adviseFileMappings();
+        }
         final long from = Math.max(touchedUpTo, (writePosition + PAGE) & ~(PAGE - 1));
         final long to = Math.min(writePosition + AHEAD, size) & ~(PAGE - 1);
         long n = 0;
@@ -99,7 +116,8 @@ final class PageToucher
         windowEnd = Math.min(windowStart + WINDOW, size);
         window = channel.map(FileChannel.MapMode.READ_WRITE, windowStart, windowEnd - windowStart);
         view.wrap(window);
-        adviseRandom(view.addressOffset(), windowEnd - windowStart);
+        windowAddress = view.addressOffset();
+        adviseRandom(windowAddress, windowEnd - windowStart);
     }
 
     /**
@@ -109,18 +127,18 @@ final class PageToucher
      * fault with MADV_RANDOM (docs/BENCHMARKS.md#journal). Each page is then faulted in alone, and the
      * appender's own fault later finds it in the page cache.
      */
-    private void adviseRandom(final long address, final long length)
+    private boolean adviseRandom(final long address, final long length)
     {
         if (!advise)
         {
-            return;
+            return false;
         }
         try
         {
             if (PosixAPI.posix().madvise(address, length, MAdviseFlag.MADV_RANDOM) == 0)
             {
                 advised++;
-                return;
+                return true;
             }
         }
         catch (final RuntimeException | LinkageError e)
@@ -128,6 +146,50 @@ final class PageToucher
             // no native POSIX access: touch with read-ahead
         }
         advise = false;
+        return false;
+    }
+
+    /**
+     * The appender's own mappings of the cycle file (Chronicle maps it a chunk at a time) get the same
+     * advice, found in {@code /proc/self/maps}: when the pre-toucher falls behind (the appender at a
+     * million records a second writes faster than pages can be touched one by one) the appender's faults
+     * then stay one page each too. Read only when the file grew, i.e. once per chunk.
+     */
+    private void adviseFileMappings()
+    {
+        if (!advise || !Files.isReadable(PROC_MAPS))
+        {
+            return;
+        }
+        try (BufferedReader r = Files.newBufferedReader(PROC_MAPS, StandardCharsets.US_ASCII))
+        {
+            String line;
+            while ((line = r.readLine()) != null)
+            {
+                if (!line.endsWith(mapsPath))
+                {
+                    continue;
+                }
+                final int dash = line.indexOf('-');
+                final int space = line.indexOf(' ', dash);
+                final long start = Long.parseUnsignedLong(line, 0, dash, 16);
+                final long end = Long.parseUnsignedLong(line, dash + 1, space, 16);
+                if (start != windowAddress && adviseRandom(start, end - start))
+                {
+                    appenderAdvised++;
+                }
+            }
+        }
+        catch (final IOException | RuntimeException e)
+        {
+            // best effort: the appender then takes read-around faults, as without the advice
+        }
+    }
+
+    /** Of {@link #advised()}, the appender's (Chronicle's) mappings of the cycle files. */
+    long appenderAdvised()
+    {
+        return appenderAdvised;
     }
 
     /** Mappings advised MADV_RANDOM so far (0 where the platform does not allow it). */

@@ -288,6 +288,11 @@ final class Retention
         return toucher == null ? 0 : toucher.advised();
     }
 
+    long appenderMappingsAdvised()
+    {
+        return toucher == null ? 0 : toucher.appenderAdvised();
+    }
+
     void close()
     {
         if (toucher != null)

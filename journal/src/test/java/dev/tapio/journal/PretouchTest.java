@@ -52,6 +52,7 @@ class PretouchTest
             {
                 // Without MADV_RANDOM each touch reads around the page: 20 ms stalls on ext4 (BENCHMARKS.md).
                 assertTrue(journal.mappingsAdvised() > 0, "the pre-toucher's mappings were not advised MADV_RANDOM");
+                assertTrue(journal.appenderMappingsAdvised() > 0, "Chronicle's mappings were not advised MADV_RANDOM");
             }
         }
         final int[] read = {0};
