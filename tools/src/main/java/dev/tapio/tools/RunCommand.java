@@ -25,7 +25,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code tapio run}: the node process. Loads the config (or the embedded defaults), runs the engine
+ * {@code tapio run}: the node process. Loads the config (or the embedded defaults, which also journal
+ * every record under {@code tapio-data/journal}: {@code --journal}), runs the engine
  * until the duration ends, every source has finished, or a signal arrives; prints a one-line stats
  * report on stderr every stats interval and a JSON summary on exit (stdout, or stderr when events go
  * to stdout). With {@code bridge.enabled} it also forwards the journal to a {@code tapio server}: the
@@ -48,11 +49,33 @@ public final class RunCommand implements Callable<Integer>
         "stdout) instead of the configured sinks")
     String output;
 
+    @Option(names = "--journal", paramLabel = "DIR|off",
+        description = "with the embedded defaults: where the journal goes (default: " + DEFAULT_JOURNAL + "), or off; " +
+            "a config file says it with journal.dir / journal.enabled")
+    String journal;
+
     @Option(names = "--duration", paramLabel = "DURATION", converter = DurationConverter.class,
         description = "stop after this long (e.g. 30s, 5m); default: until the sources finish or Ctrl-C")
     Duration duration;
 
+    /** Where the embedded defaults journal, relative to the working directory like their events file. */
+    static final String DEFAULT_JOURNAL = "tapio-data/journal";
+
     private final PrintStream err = System.err;
+
+    /**
+     * The node's defaults journal every record (the engine's own embedded defaults cannot name the
+     * journal module's section): {@code DIR}, or nothing for {@code off}.
+     */
+    static String journalSection(final String dir)
+    {
+        if ("off".equals(dir))
+        {
+            return "";
+        }
+        final String d = dir == null ? DEFAULT_JOURNAL : dir;
+        return "\njournal:\n  enabled: true\n  dir: '" + d.replace("'", "''") + "'\n";
+    }
 
     @Override
     public Integer call() throws Exception
@@ -61,7 +84,20 @@ public final class RunCommand implements Callable<Integer>
         final BridgeConfig bridgeConfig;
         try
         {
-            cfg = config == null ? TapioConfig.defaults() : TapioConfig.load(config);
+            if (config == null)
+            {
+                cfg = TapioConfig.parse(TapioConfig.DEFAULTS_NAME, TapioConfig.defaultsText() + journalSection(journal));
+            }
+            else if (journal != null)
+            {
+                err.println("tapio run: --journal: only with the embedded defaults; in " + config +
+                    " set journal.enabled and journal.dir");
+                return TapioCli.EXIT_USAGE;
+            }
+            else
+            {
+                cfg = TapioConfig.load(config);
+            }
             if (input != null)
             {
                 cfg.withInput(input);

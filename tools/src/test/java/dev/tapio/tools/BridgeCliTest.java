@@ -91,7 +91,8 @@ class BridgeCliTest
         return cfg;
     }
 
-    private static long[] count(final Path journalDir) throws Exception
+    /** Events and group records in a journal: {events, groups}. */
+    static long[] count(final Path journalDir) throws Exception
     {
         final long[] c = new long[2];
         try (JournalReader r = JournalReader.open(journalDir))

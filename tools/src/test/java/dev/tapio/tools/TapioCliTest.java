@@ -55,6 +55,9 @@ class TapioCliTest extends CapturedConsole
         Files.writeString(cfg, "engine:\n  ringSize: 1000\n");
         assertEquals(2, TapioCli.execute("run", "--config", cfg.toString()));
         assertTrue(err().contains(cfg + ":2: engine.ringSize: must be a power of two"), err());
+        Files.writeString(cfg, "engine:\n  ringSize: 1024\n");
+        assertEquals(2, TapioCli.execute("run", "--config", cfg.toString(), "--journal", dir.resolve("j").toString()));
+        assertTrue(err().contains("--journal: only with the embedded defaults"), err());
     }
 
     @Test
@@ -75,7 +78,11 @@ class TapioCliTest extends CapturedConsole
             "",
             "{\"type\":\"custom.audit\",\"message\":\"hello\"}"));
         final Path output = dir.resolve("out.jsonl");
-        assertEquals(0, TapioCli.execute("run", "--input", input.toString(), "--output", output.toString()), err());
+        final Path journal = dir.resolve("journal");
+        assertEquals(0, TapioCli.execute("run", "--input", input.toString(), "--output", output.toString(),
+            "--journal", journal.toString()), err());
+        // The node's defaults journal every record, beside the output that replaced their sinks.
+        assertEquals(3, BridgeCliTest.count(journal)[0], "events in the journal");
 
         final JsonNode summary = JSON.readTree(out().trim());
         assertEquals(4, summary.at("/events/in").asLong());

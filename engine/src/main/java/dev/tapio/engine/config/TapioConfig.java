@@ -76,13 +76,22 @@ public final class TapioConfig
     /** The embedded defaults (no file needed). */
     public static TapioConfig defaults() throws ConfigException
     {
+        return parse(DEFAULTS_NAME, defaultsText());
+    }
+
+    /**
+     * The text of the embedded defaults, for a host that adds sections of its own modules to them
+     * (the node's {@code tapio run} adds {@code journal:}).
+     */
+    public static String defaultsText() throws ConfigException
+    {
         try (InputStream in = TapioConfig.class.getResourceAsStream(DEFAULT_RESOURCE))
         {
             if (in == null)
             {
                 throw new ConfigException(DEFAULTS_NAME + ": missing from the jar");
             }
-            return parse(DEFAULTS_NAME, new InputStreamReader(in, StandardCharsets.UTF_8));
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
         catch (final IOException e)
         {
