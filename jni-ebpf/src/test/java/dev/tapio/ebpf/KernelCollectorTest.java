@@ -1,0 +1,132 @@
+package dev.tapio.ebpf;
+
+import dev.tapio.codecs.EventDraft;
+import dev.tapio.codecs.sbe.EventType;
+import dev.tapio.engine.Engine;
+import dev.tapio.engine.ThreadingMode;
+import dev.tapio.engine.ring.BackpressurePolicy;
+import dev.tapio.engine.spi.EventView;
+import dev.tapio.engine.spi.Sink;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The kernel collector on the real kernel: processes this test starts are seen as exec and exit events
+ * with the right command, exit code and pid. Needs root (CI runs as root) and the native shim built;
+ * otherwise every test is skipped with the exact reason.
+ */
+@Timeout(120)
+class KernelCollectorTest
+{
+    @BeforeAll
+    static void needsTheKernel() throws Exception
+    {
+        final String reason = KernelCollector.unavailableReason();
+        Assumptions.assumeTrue(reason == null, () -> "kernel collector unavailable: " + reason);
+        final int uid = (Integer)Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        Assumptions.assumeTrue(uid == 0, "loading BPF programs needs root (CAP_BPF and CAP_PERFMON); uid is " + uid);
+    }
+
+    /** Counts what reaches fan-out, by kind and command, decoding each event (test code: it may allocate). */
+    static final class Counting implements Sink
+    {
+        final ConcurrentHashMap<String, AtomicLong> counts = new ConcurrentHashMap<>();
+        final ConcurrentHashMap<Long, String> exitOfPid = new ConcurrentHashMap<>();
+        final EventDraft d = new EventDraft();
+
+        @Override
+        public String name()
+        {
+            return "counting";
+        }
+
+        @Override
+        public void onEvent(final EventView event)
+        {
+            d.from(event.decoder());
+            final String comm = d.text(EventDraft.COMM).toString();
+            String key = d.type.name() + "/" + comm;
+            if (d.type == EventType.KERNEL_PROCESS_EXIT)
+            {
+                key += "/" + d.exitCode;
+                exitOfPid.put((long)d.pid, comm + "/" + d.exitCode + "/" + d.text(EventDraft.MESSAGE));
+            }
+            counts.computeIfAbsent(key, k -> new AtomicLong()).incrementAndGet();
+        }
+
+        long count(final String key)
+        {
+            final AtomicLong c = counts.get(key);
+            return c == null ? 0 : c.get();
+        }
+    }
+
+    @Test
+    void twoThousandTrueProcessesAreSeenExecutingAndExitingWithTheirCodes() throws Exception
+    {
+        final KernelCollector kernel = new KernelCollector("kernel", KernelSettings.defaults());
+        final Counting sink = new Counting();
+        final Engine engine = Engine.builder()
+            .threading(ThreadingMode.SHARED)
+            .nodeName("kernel-test")
+            .source(kernel, BackpressurePolicy.BLOCK)
+            .sink(sink)
+            .build()
+            .start();
+        try
+        {
+            until(() -> "healthy".equals(kernel.health()) || kernel.health().startsWith("unavailable"),
+                Duration.ofSeconds(30), kernel::health);
+            assertEquals("healthy", kernel.health());
+
+            final Process p = new ProcessBuilder("sh", "-c", "for i in $(seq 2000); do /bin/true; done; exit 3")
+                .inheritIO().start();
+            assertEquals(3, p.waitFor());
+            final long shPid = p.pid();
+
+            until(() -> sink.count("KERNEL_PROCESS_EXIT/true/0") >= 2000 && sink.exitOfPid.containsKey(shPid),
+                Duration.ofSeconds(30), () -> sink.counts + " sh exit " + sink.exitOfPid.get(shPid));
+            assertTrue(sink.count("KERNEL_PROCESS_EXEC/true") >= 2000, sink.counts::toString);
+            assertEquals("sh/3/exited with code 3", sink.exitOfPid.get(shPid));
+
+            final long[] s = kernel.stats();
+            assertEquals(0, s[KernelNative.STAT_LOST], "perf lost samples");
+            assertEquals(0, s[KernelNative.STAT_OUTPUT_FAILED], "kernel output failures");
+            assertEquals(0, s[KernelNative.STAT_OVERFLOW], "poll buffer overflow");
+            assertTrue(s[KernelNative.STAT_RECEIVED] >= 4000, () -> "received " + s[KernelNative.STAT_RECEIVED]);
+        }
+        finally
+        {
+            assertTrue(engine.stop());
+        }
+        assertEquals(0, engine.counters().totalDropped());
+    }
+
+    private static void until(final BooleanSupplier condition, final Duration timeout, final Supplier<Object> what)
+        throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean())
+        {
+            if (System.nanoTime() > deadline)
+            {
+                fail("not within " + timeout + ": " + what.get());
+            }
+            Thread.sleep(5); // polling with a deadline
+        }
+    }
+}
