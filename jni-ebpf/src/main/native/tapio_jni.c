@@ -41,8 +41,9 @@ static int on_libbpf_log(enum libbpf_print_level level, const char *fmt, va_list
     if (n > 0) {
         while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
             line[--n] = 0;
+        const char *text = strncmp(line, "libbpf: ", 8) == 0 ? line + 8 : line;
         if (n > 0)
-            snprintf(last_log, sizeof(last_log), "%s", line);
+            snprintf(last_log, sizeof(last_log), "%s", text);
     }
     return 0;
 }

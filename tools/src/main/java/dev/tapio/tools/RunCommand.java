@@ -58,10 +58,30 @@ public final class RunCommand implements Callable<Integer>
         description = "stop after this long (e.g. 30s, 5m); default: until the sources finish or Ctrl-C")
     Duration duration;
 
+    static final String NODE_DEFAULTS = "/dev/tapio/tools/node-defaults.yaml";
+    static final String NODE_DEFAULTS_NAME = "<embedded node defaults>";
+
     /** Where the embedded defaults journal, relative to the working directory like their events file. */
     static final String DEFAULT_JOURNAL = "tapio-data/journal";
 
     private final PrintStream err = System.err;
+
+    /** The node's embedded defaults (tools' node-defaults.yaml: the engine's defaults plus the kernel collector). */
+    static String nodeDefaultsText() throws ConfigException
+    {
+        try (java.io.InputStream in = RunCommand.class.getResourceAsStream(NODE_DEFAULTS))
+        {
+            if (in == null)
+            {
+                throw new ConfigException(NODE_DEFAULTS_NAME + ": missing from the jar");
+            }
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        catch (final java.io.IOException e)
+        {
+            throw new ConfigException(NODE_DEFAULTS_NAME + ": " + e.getMessage(), e);
+        }
+    }
 
     /**
      * The node's defaults journal every record (the engine's own embedded defaults cannot name the
@@ -86,7 +106,7 @@ public final class RunCommand implements Callable<Integer>
         {
             if (config == null)
             {
-                cfg = TapioConfig.parse(TapioConfig.DEFAULTS_NAME, TapioConfig.defaultsText() + journalSection(journal));
+                cfg = TapioConfig.parse(NODE_DEFAULTS_NAME, nodeDefaultsText() + journalSection(journal));
             }
             else if (journal != null)
             {
