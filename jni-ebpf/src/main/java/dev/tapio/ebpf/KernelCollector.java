@@ -31,12 +31,15 @@ import java.time.Instant;
  *
  * Loss is exact: the kernel counts what each program tried to emit and what the output map refused;
  * the shim counts what it received and the perf buffer's lost-sample records ({@link #stats()}).
+ * cgroup → container id and pod uid come from {@code /proc/<pid>/cgroup}, once per cgroup ({@link CgroupResolver}).
  * When the kernel collector cannot run (no shim built, no privileges, no BTF) {@link #run} fails with
  * the reason in one line; the engine counts it and keeps running the other sources.
  */
 public final class KernelCollector implements Source
 {
     private static final SlotWriter<KernelCollector> WRITER = KernelCollector::write;
+    /** Distinct cgroups remembered (container id or none); beyond, the cache starts afresh. */
+    static final int CGROUP_CACHE = 16_384;
     private static final Path TRACEFS_EXEC = Path.of("/sys/kernel/tracing/events/sched/sched_process_exec/id");
 
     private final String name;
@@ -46,6 +49,7 @@ public final class KernelCollector implements Source
     private final EventDraft draft = new EventDraft();
     private final Ascii text = new Ascii();
     private final long[] stats = new long[KernelNative.STATS];
+    private final CgroupResolver cgroups = new CgroupResolver(CGROUP_CACHE);
     private final long epochMinusMonotonic;
     private volatile long handle;
     private volatile String health = "not started";
@@ -215,6 +219,15 @@ public final class KernelCollector implements Source
         }
         d.uid = KernelRecord.i32(b, at, KernelRecord.UID) & 0xFFFF_FFFFL;
         d.cgroupId = KernelRecord.i64(b, at, KernelRecord.CGROUP_ID);
+        final CgroupResolver.Container container = cgroups.resolve(d.pid, d.cgroupId);
+        if (container.id.length > 0)
+        {
+            d.text(EventDraft.CONTAINER_ID).set(container.id);
+            if (container.podUid.length > 0)
+            {
+                d.text(EventDraft.POD_UID).set(container.podUid);
+            }
+        }
         final Utf8Text comm = d.text(EventDraft.COMM);
         text.clear().cstr(b, at + KernelRecord.COMM, KernelRecord.COMM_LENGTH).into(comm);
         final long aux = KernelRecord.i64(b, at, KernelRecord.AUX);

@@ -8,7 +8,7 @@ import dev.tapio.engine.ring.BackpressurePolicy;
 import dev.tapio.engine.spi.EventView;
 import dev.tapio.engine.spi.Sink;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -32,8 +32,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 @Timeout(120)
 class KernelCollectorTest
 {
-    @BeforeAll
-    static void needsTheKernel() throws Exception
+    @BeforeEach
+    void needsTheKernel() throws Exception
     {
         final String reason = KernelCollector.unavailableReason();
         Assumptions.assumeTrue(reason == null, () -> "kernel collector unavailable: " + reason);
