@@ -168,6 +168,7 @@ public final class Engine implements AutoCloseable
         }
         for (final SourceSpec spec : sources)
         {
+            spec.source.counters(counters);
             sourceRunners.add(new SourceRunner(spec));
         }
     }

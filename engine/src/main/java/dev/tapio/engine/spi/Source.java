@@ -14,6 +14,14 @@ public interface Source extends AutoCloseable
     /** The collector family stamped on events that do not say where they came from. */
     dev.tapio.codecs.sbe.Source origin();
 
+    /**
+     * Called once by the engine that will run this source, before {@link #run}, with that engine's
+     * counters, so a source can keep its own beside the engine's (the kernel collector's loss accounting).
+     */
+    default void counters(final dev.tapio.engine.metrics.EngineCounters counters)
+    {
+    }
+
     /** Publishes events until done or stopped. */
     void run(SourceContext context) throws Exception;
 
