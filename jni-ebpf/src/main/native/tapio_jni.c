@@ -1,16 +1,21 @@
 /* JNI shim between dev.tapio.ebpf.KernelNative and libbpf: open (load and attach the programs of
- * tapio.bpf.c), poll (copy what the kernel wrote into a Java direct buffer), stats (exact loss), close.
+ * tapio.bpf.c), poll (copy what the kernel wrote into a Java direct buffer), detach and drain (stop the
+ * programs, then take what they left), stats (exact loss), close.
  * No allocation per event: records are copied into the caller's direct buffer as
  *   [u32 length][length bytes: struct tapio_event][padding to 8]
- * and the Java side decodes them in place. One thread calls poll; stats may run on any thread. */
+ * and the Java side decodes them in place. A poll stops taking records when the next one might not fit
+ * (the rest waits in the kernel's buffer for the next poll), so none is ever dropped here.
+ * One thread calls poll, detach and drain; stats may run on any thread. */
 #include <errno.h>
 #include <jni.h>
+#include <linux/membarrier.h>
 #include <linux/perf_event.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -25,10 +30,15 @@ struct handle {
     char *out;             /* the direct buffer of the poll in progress */
     size_t cap;
     size_t len;
+    bool full;             /* the poll in progress stopped because the next record might not fit */
+    bool lost_format;      /* perf: the events count their own lost samples (PERF_FORMAT_LOST, Linux 6.0) */
     volatile __u64 received;
     volatile __u64 lost;       /* perf: PERF_RECORD_LOST totals */
-    volatile __u64 overflow;   /* records that did not fit the caller's buffer (never with the sizes KernelNative uses) */
+    volatile __u64 overflow;   /* records that did not fit the caller's buffer (none: a poll stops before) */
 };
+
+/* The most one record takes in the caller's buffer. */
+#define SLOT_MAX ((4 + sizeof(struct tapio_event) + 7) & ~(size_t)7)
 
 static char last_log[512];
 
@@ -41,8 +51,8 @@ static int on_libbpf_log(enum libbpf_print_level level, const char *fmt, va_list
     if (n > 0) {
         while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
             line[--n] = 0;
-        const char *text = strncmp(line, "libbpf: ", 8) == 0 ? line + 8 : line;
-        if (n > 0)
+        const char *text = strncmp(line, "libbpf: ", 8) == 0 ? line + 8 : line;   /* throw_io says "libbpf: " */
+        if (*text)
             snprintf(last_log, sizeof(last_log), "%s", text);
     }
     return 0;
@@ -60,17 +70,24 @@ static void throw_io(JNIEnv *env, const char *what, int err)
         (*env)->ThrowNew(env, c, msg);
 }
 
-static void append(struct handle *h, const void *data, __u32 size)
+/* Copies one record; false when the buffer cannot take another one of the largest size, so the caller
+ * stops consuming (libbpf has already consumed the record it handed over, hence "after", not "before"). */
+static bool append(struct handle *h, const void *data, __u32 size)
 {
     size_t need = ((size_t)4 + size + 7) & ~(size_t)7;
     if (h->len + need > h->cap) {
         h->overflow++;
-        return;
+    } else {
+        memcpy(h->out + h->len, &size, 4);
+        memcpy(h->out + h->len + 4, data, size);
+        h->len += need;
+        h->received++;
     }
-    memcpy(h->out + h->len, &size, 4);
-    memcpy(h->out + h->len + 4, data, size);
-    h->len += need;
-    h->received++;
+    if (h->cap - h->len < SLOT_MAX) {
+        h->full = true;
+        return false;
+    }
+    return true;
 }
 
 struct perf_sample_raw {
@@ -90,7 +107,8 @@ static enum bpf_perf_event_ret on_perf_event(void *ctx, int cpu, struct perf_eve
     struct handle *h = ctx;
     if (event->type == PERF_RECORD_SAMPLE) {
         struct perf_sample_raw *s = (struct perf_sample_raw *)event;
-        append(h, s->data, s->size < sizeof(struct tapio_event) ? s->size : sizeof(struct tapio_event));
+        if (!append(h, s->data, s->size < sizeof(struct tapio_event) ? s->size : sizeof(struct tapio_event)))
+            return LIBBPF_PERF_EVENT_ERROR;   /* stops the poll; this record is taken, the rest waits */
     } else if (event->type == PERF_RECORD_LOST) {
         h->lost += ((struct perf_lost *)event)->lost;
     }
@@ -99,8 +117,7 @@ static enum bpf_perf_event_ret on_perf_event(void *ctx, int cpu, struct perf_eve
 
 static int on_ring_event(void *ctx, void *data, size_t size)
 {
-    append(ctx, data, (__u32)size);
-    return 0;
+    return append(ctx, data, (__u32)size) ? 0 : -ENOBUFS;   /* < 0 stops the poll; this record is taken */
 }
 
 static void set_autoload(struct tapio *s, bool btf, jint kinds)
@@ -175,8 +192,17 @@ JNIEXPORT jlong JNICALL Java_dev_tapio_ebpf_KernelNative_open(JNIEnv *env, jclas
         attr.sample_type = PERF_SAMPLE_RAW;
         attr.sample_period = 1;
         attr.wakeup_events = h->wakeup_events;
+        /* Each event also counts the samples it dropped, including those no PERF_RECORD_LOST reported yet. */
+        attr.read_format = PERF_FORMAT_LOST;
+        h->lost_format = true;
         h->pb = perf_buffer__new_raw(bpf_map__fd(h->skel->maps.events), (size_t)perf_pages, &attr,
             on_perf_event, h, NULL);
+        if (!h->pb && errno == EINVAL) {   /* before Linux 6.0 */
+            attr.read_format = 0;
+            h->lost_format = false;
+            h->pb = perf_buffer__new_raw(bpf_map__fd(h->skel->maps.events), (size_t)perf_pages, &attr,
+                on_perf_event, h, NULL);
+        }
         if (!h->pb) {
             err = errno;
             destroy(h);
@@ -193,14 +219,29 @@ JNIEXPORT jlong JNICALL Java_dev_tapio_ebpf_KernelNative_open(JNIEnv *env, jclas
     return (jlong)(intptr_t)h;
 }
 
+static bool begin(JNIEnv *env, struct handle *h, jobject buffer)
+{
+    h->out = (*env)->GetDirectBufferAddress(env, buffer);
+    jlong cap = (*env)->GetDirectBufferCapacity(env, buffer);
+    h->cap = cap > 0 ? (size_t)cap : 0;
+    h->len = 0;
+    h->full = false;
+    return h->out != NULL && h->cap >= SLOT_MAX;
+}
+
+/* The bytes written, or a negative errno; a poll cut short by a full buffer is a success. */
+static jint finish(struct handle *h, int n)
+{
+    if (n < 0 && n != -EINTR && !h->full)
+        return n;
+    return (jint)h->len;
+}
+
 JNIEXPORT jint JNICALL Java_dev_tapio_ebpf_KernelNative_poll(JNIEnv *env, jclass cls, jlong handle, jobject buffer,
     jint timeout_ms)
 {
     struct handle *h = (struct handle *)(intptr_t)handle;
-    h->out = (*env)->GetDirectBufferAddress(env, buffer);
-    h->cap = (size_t)(*env)->GetDirectBufferCapacity(env, buffer);
-    h->len = 0;
-    if (!h->out)
+    if (!begin(env, h, buffer))
         return -EINVAL;
     int n;
     if (h->rb) {
@@ -211,9 +252,28 @@ JNIEXPORT jint JNICALL Java_dev_tapio_ebpf_KernelNative_poll(JNIEnv *env, jclass
         if (n == 0 && h->wakeup_events > 1)
             n = perf_buffer__consume(h->pb);
     }
-    if (n < 0 && n != -EINTR)
-        return n;
-    return (jint)h->len;
+    return finish(h, n);
+}
+
+/* Takes what waits in the buffers without waiting for a wake-up: after detach, until it returns 0. */
+JNIEXPORT jint JNICALL Java_dev_tapio_ebpf_KernelNative_drain(JNIEnv *env, jclass cls, jlong handle, jobject buffer)
+{
+    struct handle *h = (struct handle *)(intptr_t)handle;
+    if (!begin(env, h, buffer))
+        return -EINVAL;
+    return finish(h, h->rb ? ring_buffer__consume(h->rb) : perf_buffer__consume(h->pb));
+}
+
+/* Detaches every program, then waits until none still runs: a program runs under RCU (a tracepoint with
+ * preemption off, BPF in rcu_read_lock), and MEMBARRIER_CMD_GLOBAL returns after synchronize_rcu(). After
+ * this the kernel's counters no longer move, so a drain then stats is exact. */
+JNIEXPORT jint JNICALL Java_dev_tapio_ebpf_KernelNative_detach(JNIEnv *env, jclass cls, jlong handle)
+{
+    struct handle *h = (struct handle *)(intptr_t)handle;
+    tapio__detach(h->skel);
+    if (syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) != 0)
+        return -errno;
+    return 0;
 }
 
 JNIEXPORT void JNICALL Java_dev_tapio_ebpf_KernelNative_stats(JNIEnv *env, jclass cls, jlong handle, jlongArray out)
@@ -223,6 +283,21 @@ JNIEXPORT void JNICALL Java_dev_tapio_ebpf_KernelNative_stats(JNIEnv *env, jclas
     v[0] = (jlong)h->received;
     v[1] = (jlong)h->lost;
     v[2] = (jlong)h->overflow;
+    v[3] = -1;
+    if (h->pb && h->lost_format) {
+        /* read_format PERF_FORMAT_LOST: { u64 value; u64 lost; } */
+        v[3] = 0;
+        size_t bufs = perf_buffer__buffer_cnt(h->pb);
+        for (size_t i = 0; i < bufs; i++) {
+            __u64 r[2];
+            int fd = perf_buffer__buffer_fd(h->pb, i);
+            if (fd < 0 || read(fd, r, sizeof(r)) != (ssize_t)sizeof(r)) {
+                v[3] = -1;
+                break;
+            }
+            v[3] += (jlong)r[1];
+        }
+    }
     int ncpu = libbpf_num_possible_cpus();
     __u64 *values = ncpu > 0 ? calloc((size_t)ncpu, sizeof(__u64)) : NULL;
     if (values) {

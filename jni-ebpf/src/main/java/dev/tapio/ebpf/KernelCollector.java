@@ -30,7 +30,9 @@ import java.time.Instant;
  * </pre>
  *
  * Loss is exact: the kernel counts what each program tried to emit and what the output map refused;
- * the shim counts what it received and the perf buffer's lost-sample records ({@link #stats()}).
+ * the shim counts what it received and the perf buffer's lost-sample records ({@link #stats()}). On stop
+ * the programs are detached, what they left in the buffers is drained and published, and the final
+ * figures are kept, so that after {@link #run} returned they balance to the record.
  * cgroup → container id and pod uid come from {@code /proc/<pid>/cgroup}, once per cgroup ({@link CgroupResolver}).
  * When the kernel collector cannot run (no shim built, no privileges, no BTF) {@link #run} fails with
  * the reason in one line; the engine counts it and keeps running the other sources.
@@ -48,10 +50,12 @@ public final class KernelCollector implements Source
     private final UnsafeBuffer view = new UnsafeBuffer(new byte[0]);
     private final EventDraft draft = new EventDraft();
     private final Ascii text = new Ascii();
-    private final long[] stats = new long[KernelNative.STATS];
+    private final long[] finalStats = new long[KernelNative.STATS];
     private final CgroupResolver cgroups = new CgroupResolver(CGROUP_CACHE);
     private final long epochMinusMonotonic;
     private volatile long handle;
+    /** Guarded by this: run() owns the handle and releases it on its way out. */
+    private boolean inRun;
     private volatile String health = "not started";
     private volatile boolean usedBtf;
 
@@ -94,21 +98,25 @@ public final class KernelCollector implements Source
 
     /**
      * A snapshot of the loss accounting, indexed by {@link KernelNative}'s {@code STAT_*}: received, lost
-     * (perf lost-sample records), overflow, and the kernel's counters ({@code STAT_KERNEL + kind} =
-     * records of that kind the programs emitted; {@link KernelNative#STAT_OUTPUT_FAILED}).
+     * (perf lost-sample records), overflow, perf dropped, and the kernel's counters ({@code STAT_KERNEL + kind}
+     * = records of that kind the programs emitted; {@link KernelNative#STAT_OUTPUT_FAILED}). While running,
+     * the kernel's counters run ahead of what was received by the records in flight. Once {@link #run}
+     * returned, the final figures, taken after the programs were detached and the buffers drained: then
+     * the sum of the kinds = received + output failed exactly (+ overflow, which is 0), and for perf output
+     * failed = perf dropped.
      */
     public long[] stats()
     {
-        final long h = handle;
         final long[] out = new long[KernelNative.STATS];
-        if (h != 0)
+        synchronized (this)
         {
-            synchronized (this)
+            if (handle != 0)
             {
-                if (handle != 0)
-                {
-                    KernelNative.stats(h, out);
-                }
+                KernelNative.stats(handle, out);
+            }
+            else
+            {
+                System.arraycopy(finalStats, 0, out, 0, out.length);
             }
         }
         return out;
@@ -136,37 +144,88 @@ public final class KernelCollector implements Source
         {
             synchronized (this)
             {
+                inRun = true;
                 handle = KernelNative.open(settings.output() == KernelSettings.Output.RINGBUF, btf, settings.perfPages(),
                     settings.wakeupEvents(), settings.ringbufBytes(), settings.kinds());
             }
         }
         catch (final IOException e)
         {
+            synchronized (this)
+            {
+                inRun = false;
+            }
             health = "unavailable: " + explain(e.getMessage(), btf);
             throw new IOException("kernel collector unavailable: " + explain(e.getMessage(), btf), e);
         }
-        health = "healthy";
-        final Publisher publisher = context.publisher();
-        final int timeout = (int)Math.max(1, settings.pollTimeout().toMillis());
-        while (context.running())
+        try
         {
-            final int n = KernelNative.poll(handle, buffer, timeout);
+            health = "healthy";
+            final Publisher publisher = context.publisher();
+            final int timeout = (int)Math.max(1, settings.pollTimeout().toMillis());
+            while (context.running())
+            {
+                final int n = KernelNative.poll(handle, buffer, timeout);
+                if (n < 0)
+                {
+                    context.errors().record("kernel poll", "source " + name + ": polling the kernel's buffers failed: errno " + -n);
+                    continue;
+                }
+                publishAll(publisher, n);
+            }
+            // Stopping: once no program runs, take what they left, so that nothing emitted goes unread and
+            // the final stats balance exactly (the engine still accepts events until run returns).
+            final int detached = KernelNative.detach(handle);
+            if (detached < 0)
+            {
+                context.errors().record("kernel detach", "source " + name +
+                    ": waiting for the detached programs failed (errno " + -detached + "); the final stats may miss their last records");
+            }
+            int n;
+            while ((n = KernelNative.drain(handle, buffer)) > 0)
+            {
+                publishAll(publisher, n);
+            }
             if (n < 0)
             {
-                context.errors().record("kernel poll", "source " + name + ": polling the kernel's buffers failed: errno " + -n);
-                continue;
+                context.errors().record("kernel drain", "source " + name + ": draining the kernel's buffers failed: errno " + -n);
             }
-            int pos = 0;
-            while (pos + 4 <= n)
+            health = "stopped";
+        }
+        finally
+        {
+            synchronized (this)
             {
-                final int length = view.getInt(pos, java.nio.ByteOrder.LITTLE_ENDIAN);
-                final int at = pos + 4;
-                if (length >= KernelRecord.LENGTH)
-                {
-                    publish(publisher, at);
-                }
-                pos += (4 + length + 7) & ~7;
+                inRun = false;
+                release();
             }
+        }
+    }
+
+    private void publishAll(final Publisher publisher, final int n)
+    {
+        int pos = 0;
+        while (pos + 4 <= n)
+        {
+            final int length = view.getInt(pos, java.nio.ByteOrder.LITTLE_ENDIAN);
+            final int at = pos + 4;
+            if (length >= KernelRecord.LENGTH)
+            {
+                publish(publisher, at);
+            }
+            pos += (4 + length + 7) & ~7;
+        }
+    }
+
+    /** Keeps the final stats and frees the programs and buffers; the caller holds the lock. */
+    private void release()
+    {
+        final long h = handle;
+        if (h != 0)
+        {
+            KernelNative.stats(h, finalStats);
+            handle = 0;
+            KernelNative.close(h);
         }
     }
 
@@ -316,11 +375,10 @@ public final class KernelCollector implements Source
     {
         synchronized (this)
         {
-            final long h = handle;
-            handle = 0;
-            if (h != 0)
+            // While run() still polls (it did not stop in time) it owns the handle and releases it on its way out.
+            if (!inRun)
             {
-                KernelNative.close(h);
+                release();
             }
         }
     }

@@ -19,10 +19,19 @@ public final class KernelNative
     public static final int ALL_KINDS = (1 << KernelRecord.EXEC) | (1 << KernelRecord.EXIT) |
         (1 << KernelRecord.OOM_KILL) | (1 << KernelRecord.RETRANSMIT) | (1 << KernelRecord.RESET);
 
-    /** Indexes into {@link #stats}'s array. */
+    /** Indexes into {@link #stats}'s array: records copied to Java. */
     public static final int STAT_RECEIVED = 0;
+    /** Perf: the totals of the PERF_RECORD_LOST records read, i.e. the losses the kernel has reported so far. */
     public static final int STAT_LOST = 1;
+    /** Records that did not fit the poll buffer (none: a poll stops before the buffer could overflow). */
     public static final int STAT_OVERFLOW = 2;
+    /**
+     * Perf: the samples the perf events dropped by their own count (PERF_FORMAT_LOST), -1 before Linux 6.0
+     * or with the ring buffer. Perf reports a loss by a PERF_RECORD_LOST written in front of the next
+     * sample that fits on that CPU, so {@link #STAT_LOST} lags this by the losses not reported yet (and
+     * keeps lagging once the programs stop); this one equals the kernel's output failures at any time.
+     */
+    public static final int STAT_PERF_DROPPED = 3;
     /** Kernel-side counters start here: {@code STAT_KERNEL + KernelRecord.EXEC} = exec records emitted. */
     public static final int STAT_KERNEL = 4;
     /** Kernel side: emits the output map refused (full). */
@@ -103,7 +112,22 @@ public final class KernelNative
      */
     static native int poll(long handle, ByteBuffer buffer, int timeoutMs);
 
-    /** Fills {@code out} (length {@link #STATS}): received, lost, overflow, -, then the kernel's counters. */
+    /**
+     * Takes what waits in the buffers without waiting for a wake-up, like {@link #poll}.
+     *
+     * @return bytes written (0: nothing left), or a negative errno
+     */
+    static native int drain(long handle, ByteBuffer buffer);
+
+    /**
+     * Detaches every program and waits (an RCU grace period) until none is still running, so the
+     * kernel's counters no longer move: a {@link #drain} to 0 then {@link #stats} gives exact final figures.
+     *
+     * @return 0, or a negative errno when the wait failed (the programs are detached all the same)
+     */
+    static native int detach(long handle);
+
+    /** Fills {@code out} (length {@link #STATS}): received, lost, overflow, perf dropped, then the kernel's counters. */
     static native void stats(long handle, long[] out);
 
     static native void close(long handle);

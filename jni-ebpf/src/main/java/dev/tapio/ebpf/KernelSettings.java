@@ -83,6 +83,16 @@ public final class KernelSettings
         return new KernelSettings(output, programs, perfPages, Math.max(1, n), ringbufBytes, kinds, pollTimeout);
     }
 
+    /** The BPF ring buffer's size: a power of two of at least a page (4096), as the kernel requires. */
+    public KernelSettings withRingbufBytes(final int bytes)
+    {
+        if (bytes < 4096 || Integer.bitCount(bytes) != 1)
+        {
+            throw new IllegalArgumentException("ringbufBytes must be a power of two of at least 4096, got " + bytes);
+        }
+        return new KernelSettings(output, programs, perfPages, wakeupEvents, bytes, kinds, pollTimeout);
+    }
+
     public static KernelSettings fromConfig(final ConfigNode c) throws ConfigException
     {
         final Output output = Output.valueOf(c.choice("output", "perf", "perf", "ringbuf").toUpperCase(Locale.ROOT));

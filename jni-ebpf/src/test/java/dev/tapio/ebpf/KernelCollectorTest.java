@@ -46,6 +46,8 @@ class KernelCollectorTest
     {
         final ConcurrentHashMap<String, AtomicLong> counts = new ConcurrentHashMap<>();
         final ConcurrentHashMap<Long, String> exitOfPid = new ConcurrentHashMap<>();
+        /** Executable path by command, from the exec events (the last one seen). */
+        final ConcurrentHashMap<String, String> execPath = new ConcurrentHashMap<>();
         final EventDraft d = new EventDraft();
 
         @Override
@@ -64,6 +66,10 @@ class KernelCollectorTest
             {
                 key += "/" + d.exitCode;
                 exitOfPid.put((long)d.pid, comm + "/" + d.exitCode + "/" + d.text(EventDraft.MESSAGE));
+            }
+            else if (d.type == EventType.KERNEL_PROCESS_EXEC)
+            {
+                execPath.put(comm, d.text(EventDraft.MESSAGE).toString());
             }
             counts.computeIfAbsent(key, k -> new AtomicLong()).incrementAndGet();
         }
