@@ -207,7 +207,11 @@ public final class KernelCollector implements Source
         final EventDraft d = draft.reset();
         d.source = dev.tapio.codecs.sbe.Source.KERNEL;
         d.timestamp = KernelRecord.i64(b, at, KernelRecord.TS_NS) + epochMinusMonotonic;
-        d.pid = KernelRecord.i32(b, at, KernelRecord.PID);
+        final int pid = KernelRecord.i32(b, at, KernelRecord.PID);
+        if (pid != 0)
+        {
+            d.pid = pid; // 0: the kernel could not tell whose it was (TCP in a softirq), so no pid rather than the idle task
+        }
         final int ppid = KernelRecord.i32(b, at, KernelRecord.PPID);
         if (ppid != 0)
         {
