@@ -133,14 +133,24 @@ static __always_inline void fill_victim(struct tapio_event *e, struct task_struc
     BPF_CORE_READ_STR_INTO(&e->comm, victim, comm);
 }
 
+/* The tracepoint carries the victim's thread id, command, uid and RSS, but not the task. The OOM killer runs in
+ * the task whose allocation failed; when that task is the victim itself (the usual memory cgroup OOM: one
+ * process over its limit), its process id, parent and cgroup come from it. Otherwise they stay unknown
+ * (ppid 0, cgroup 0) and pid is the victim's thread id. */
 SEC("tp/oom/mark_victim")
 int oom_tp(struct trace_event_raw_mark_victim *ctx)
 {
     struct tapio_event e = {};
-    e.kind = TAPIO_OOM_KILL;
-    e.pid = BPF_CORE_READ(ctx, pid);
-    e.tid = e.pid;
-    e.ts_ns = bpf_ktime_get_ns();
+    __u32 victim = BPF_CORE_READ(ctx, pid);
+    __u64 id = bpf_get_current_pid_tgid();
+    if ((__u32)id == victim) {
+        fill_current(&e, TAPIO_OOM_KILL);
+    } else {
+        e.kind = TAPIO_OOM_KILL;
+        e.pid = victim;
+        e.tid = victim;
+        e.ts_ns = bpf_ktime_get_ns();
+    }
     if (bpf_core_field_exists(ctx->anon_rss))
         e.aux = BPF_CORE_READ(ctx, anon_rss);
     if (bpf_core_field_exists(ctx->uid))
@@ -180,10 +190,32 @@ static __always_inline void fill_sock(struct tapio_event *e, const struct sock *
     }
 }
 
+/* The cgroup v2 id of the socket (the cgroup of the task that created it); 0 where the kernel lacks it. */
+static __always_inline __u64 sock_cgroup_id(const struct sock *sk)
+{
+    if (!bpf_core_field_exists(sk->sk_cgrp_data.cgroup))
+        return 0;
+    return BPF_CORE_READ(sk, sk_cgrp_data.cgroup, kn, id);
+}
+
+/* TCP runs in softirqs and timers on whatever task the CPU happened to be running (a retransmit fires from
+ * the timer, usually on the idle task), so the current task is the socket's only while it owns the socket's
+ * lock: its own system call, or release_sock() running the backlog and the timers deferred to the owner
+ * (a loopback connect() handles the peer's reset there). Otherwise the process is unknown (pid 0). The uid
+ * and the cgroup are always the socket's, so the event is attributed to the right container either way. */
 static __always_inline int on_tcp(void *ctx, const struct sock *sk, __u32 kind)
 {
     struct tapio_event e = {};
-    fill_current(&e, kind);
+    if (BPF_CORE_READ(sk, sk_lock.owned)) {
+        fill_current(&e, kind);
+    } else {
+        e.kind = kind;
+        e.ts_ns = bpf_ktime_get_ns();
+    }
+    e.uid = BPF_CORE_READ(sk, sk_uid.val);
+    __u64 cgroup = sock_cgroup_id(sk);
+    if (cgroup)
+        e.cgroup_id = cgroup;
     fill_sock(&e, sk);
     emit(ctx, &e);
     return 0;

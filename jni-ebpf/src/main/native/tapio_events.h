@@ -32,13 +32,13 @@ struct tapio_net {
 
 struct tapio_event {
     __u32 kind;            /*  0 enum tapio_kind */
-    __u32 pid;             /*  4 process (thread group) id; the victim for OOM */
+    __u32 pid;             /*  4 process (thread group) id; the victim for OOM; 0 unknown (TCP in softirq) */
     __u32 tid;             /*  8 thread id */
     __u32 ppid;            /* 12 parent's process id */
     __u32 uid;             /* 16 */
     __s32 exit_code;       /* 20 exit: the status byte (exit(3) -> 3); 0 otherwise */
     __u64 ts_ns;           /* 24 CLOCK_MONOTONIC (bpf_ktime_get_ns) */
-    __u64 cgroup_id;       /* 32 cgroup v2 id of the current task (0 for OOM: the victim is not current) */
+    __u64 cgroup_id;       /* 32 cgroup v2 id: the task's; the victim's for OOM (0 unknown); the socket's for TCP */
     __s64 aux;             /* 40 exit: terminating signal; OOM: anon RSS in KiB; TCP: socket state */
     char comm[TAPIO_COMM_LEN];          /* 48 */
     union {                             /* 64 */

@@ -270,7 +270,11 @@ public final class KernelCollector implements Source
         final EventDraft d = draft.reset();
         d.source = dev.tapio.codecs.sbe.Source.KERNEL;
         d.timestamp = KernelRecord.i64(b, at, KernelRecord.TS_NS) + epochMinusMonotonic;
-        d.pid = KernelRecord.i32(b, at, KernelRecord.PID);
+        final int pid = KernelRecord.i32(b, at, KernelRecord.PID);
+        if (pid != 0)
+        {
+            d.pid = pid; // 0: the kernel could not tell whose it was (TCP in a softirq), so no pid rather than the idle task
+        }
         final int ppid = KernelRecord.i32(b, at, KernelRecord.PPID);
         if (ppid != 0)
         {
@@ -359,8 +363,8 @@ public final class KernelCollector implements Source
         text.clear().ascii(KernelRecord.tcpState(state)).into(d.attributeValue(d.attributeCount() - 1));
         text.clear().ascii(kind == KernelRecord.RETRANSMIT ? "TCP retransmit " :
                 state == 2 ? "TCP connection refused " : "TCP reset ")
-            .ip(b, at + KernelRecord.NET_SADDR, family).ascii(":").num(sport).ascii(" -> ")
-            .ip(b, at + KernelRecord.NET_DADDR, family).ascii(":").num(dport)
+            .endpoint(b, at + KernelRecord.NET_SADDR, family, sport).ascii(" -> ")
+            .endpoint(b, at + KernelRecord.NET_DADDR, family, dport)
             .ascii(" (").ascii(KernelRecord.tcpState(state)).ascii(")").into(d.text(EventDraft.MESSAGE));
     }
 
@@ -448,29 +452,90 @@ public final class KernelCollector implements Source
             return this;
         }
 
+        /**
+         * An address as text: IPv4 dotted; IPv6 as RFC 5952 writes it (lower-case hex, the longest run of two
+         * or more zero groups as "::"), except an IPv4-mapped one (::ffff:a.b.c.d, what a dual-stack socket,
+         * e.g. any Java socket, holds for an IPv4 peer), which is the IPv4 address it maps.
+         */
         Ascii ip(final UnsafeBuffer b, final int offset, final int family)
         {
-            if (family == KernelRecord.AF_INET6)
+            if (family == KernelRecord.AF_INET6 && !v4Mapped(b, offset))
             {
-                for (int i = 0; i < 16; i += 2)
+                int zeros = -1;
+                int zerosLength = 1;
+                for (int i = 0; i < 8; i++)
                 {
-                    if (i > 0)
+                    int j = i;
+                    while (j < 8 && group(b, offset, j) == 0)
+                    {
+                        j++;
+                    }
+                    if (j - i > zerosLength)
+                    {
+                        zeros = i;
+                        zerosLength = j - i;
+                    }
+                    i = j;
+                }
+                for (int i = 0; i < 8; i++)
+                {
+                    if (i == zeros)
+                    {
+                        ascii("::");
+                        i += zerosLength - 1;
+                        continue;
+                    }
+                    if (i > 0 && i != zeros + zerosLength)
                     {
                         ascii(":");
                     }
-                    hex(((b.getByte(offset + i) & 0xFF) << 8) | (b.getByte(offset + i + 1) & 0xFF));
+                    hex(group(b, offset, i));
                 }
                 return this;
             }
+            final int v4 = family == KernelRecord.AF_INET6 ? offset + 12 : offset;
             for (int i = 0; i < 4; i++)
             {
                 if (i > 0)
                 {
                     ascii(".");
                 }
-                num(b.getByte(offset + i) & 0xFF);
+                num(b.getByte(v4 + i) & 0xFF);
             }
             return this;
+        }
+
+        /** address:port, an IPv6 address in brackets ([::1]:443). */
+        Ascii endpoint(final UnsafeBuffer b, final int offset, final int family, final int port)
+        {
+            final boolean brackets = family == KernelRecord.AF_INET6 && !v4Mapped(b, offset);
+            if (brackets)
+            {
+                ascii("[");
+            }
+            ip(b, offset, family);
+            if (brackets)
+            {
+                ascii("]");
+            }
+            return ascii(":").num(port);
+        }
+
+        private static boolean v4Mapped(final UnsafeBuffer b, final int offset)
+        {
+            for (int i = 0; i < 10; i++)
+            {
+                if (b.getByte(offset + i) != 0)
+                {
+                    return false;
+                }
+            }
+            return b.getByte(offset + 10) == (byte)0xFF && b.getByte(offset + 11) == (byte)0xFF;
+        }
+
+        private static int group(final UnsafeBuffer b, final int offset, final int i)
+        {
+            return ((b.getByte(offset + 2 * i) & 0xFF) << 8) | (b.getByte(offset + 2 * i + 1) & 0xFF);
         }
 
         private void hex(final int v)
