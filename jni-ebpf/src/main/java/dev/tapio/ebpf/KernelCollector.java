@@ -42,6 +42,7 @@ public final class KernelCollector implements Source
     private static final SlotWriter<KernelCollector> WRITER = KernelCollector::write;
     /** Distinct cgroups remembered (container id or none); beyond, the cache starts afresh. */
     static final int CGROUP_CACHE = 16_384;
+    static final long COUNTERS_EVERY_NANOS = 250_000_000L;
     private static final Path TRACEFS_EXEC = Path.of("/sys/kernel/tracing/events/sched/sched_process_exec/id");
 
     private final String name;
@@ -51,6 +52,10 @@ public final class KernelCollector implements Source
     private final EventDraft draft = new EventDraft();
     private final Ascii text = new Ascii();
     private final long[] finalStats = new long[KernelNative.STATS];
+    private final long[] liveStats = new long[KernelNative.STATS];
+    /** The loss accounting as engine counters, set from {@link #stats()} about every {@link #COUNTERS_EVERY_NANOS}. */
+    private org.agrona.concurrent.status.AtomicCounter[] exported;
+    private long countersAt;
     private final CgroupResolver cgroups = new CgroupResolver(CGROUP_CACHE);
     private final long epochMinusMonotonic;
     private volatile long handle;
@@ -122,6 +127,45 @@ public final class KernelCollector implements Source
         return out;
     }
 
+    /**
+     * Registers the loss accounting beside the engine's counters ({@code docs/CONFIG.md}, kernel):
+     * {@code tapio_kernel_records_total{source,result="received|output_failed|lost_reported|overflow"}} and
+     * {@code tapio_kernel_emitted_total{source,kind}}.
+     */
+    @Override
+    public void counters(final dev.tapio.engine.metrics.EngineCounters counters)
+    {
+        final org.agrona.concurrent.status.AtomicCounter[] c = new org.agrona.concurrent.status.AtomicCounter[KernelNative.STATS];
+        final String records = "tapio_kernel_records_total{source=\"" + name + "\",result=\"";
+        c[KernelNative.STAT_RECEIVED] = counters.counter(records + "received\"}");
+        c[KernelNative.STAT_LOST] = counters.counter(records + "lost_reported\"}");
+        c[KernelNative.STAT_OVERFLOW] = counters.counter(records + "overflow\"}");
+        c[KernelNative.STAT_OUTPUT_FAILED] = counters.counter(records + "output_failed\"}");
+        for (int kind = KernelRecord.EXEC; kind <= KernelRecord.RESET; kind++)
+        {
+            c[KernelNative.STAT_KERNEL + kind] = counters.counter("tapio_kernel_emitted_total{source=\"" + name +
+                "\",kind=\"" + KernelSettings.KIND_NAMES.get(kind - 1) + "\"}");
+        }
+        exported = c;
+    }
+
+    /** Copies the figures into the exported counters; the run thread only. */
+    private void export(final long[] figures)
+    {
+        final org.agrona.concurrent.status.AtomicCounter[] c = exported;
+        if (c == null)
+        {
+            return;
+        }
+        for (int i = 0; i < c.length; i++)
+        {
+            if (c[i] != null && figures[i] >= 0)
+            {
+                c[i].setRelease(figures[i]);
+            }
+        }
+    }
+
     /** Why the kernel collector cannot start here, or null when it may; checked without loading anything. */
     public static String unavailableReason()
     {
@@ -172,6 +216,13 @@ public final class KernelCollector implements Source
                     continue;
                 }
                 publishAll(publisher, n);
+                final long now = System.nanoTime();
+                if (exported != null && now - countersAt >= COUNTERS_EVERY_NANOS)
+                {
+                    countersAt = now;
+                    KernelNative.stats(handle, liveStats);
+                    export(liveStats);
+                }
             }
             // Stopping: once no program runs, take what they left, so that nothing emitted goes unread and
             // the final stats balance exactly (the engine still accepts events until run returns).
@@ -224,6 +275,7 @@ public final class KernelCollector implements Source
         if (h != 0)
         {
             KernelNative.stats(h, finalStats);
+            export(finalStats);
             handle = 0;
             KernelNative.close(h);
         }

@@ -120,6 +120,15 @@ class KernelCollectorTest
             assertTrue(engine.stop());
         }
         assertEquals(0, engine.counters().totalDropped());
+        // The loss accounting is exported beside the engine's counters, final figures after stop.
+        final long[] last = kernel.stats();
+        final java.util.Map<String, Long> c = engine.counters().snapshot();
+        assertEquals(last[KernelNative.STAT_RECEIVED], c.get("tapio_kernel_records_total{source=\"kernel\",result=\"received\"}"));
+        assertEquals(last[KernelNative.STAT_OUTPUT_FAILED],
+            c.get("tapio_kernel_records_total{source=\"kernel\",result=\"output_failed\"}"));
+        assertEquals(last[KernelNative.STAT_KERNEL + KernelRecord.EXEC], c.get("tapio_kernel_emitted_total{source=\"kernel\",kind=\"exec\"}"));
+        assertTrue(c.get("tapio_kernel_emitted_total{source=\"kernel\",kind=\"exec\"}") >= 2000, c::toString);
+        assertEquals(engine.counters().totalIn(), last[KernelNative.STAT_RECEIVED], "every record received went into the ring");
     }
 
     private static void until(final BooleanSupplier condition, final Duration timeout, final Supplier<Object> what)
