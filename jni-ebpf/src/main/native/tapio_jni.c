@@ -248,9 +248,13 @@ JNIEXPORT jint JNICALL Java_dev_tapio_ebpf_KernelNative_poll(JNIEnv *env, jclass
         n = ring_buffer__poll(h->rb, timeout_ms);
     } else {
         n = perf_buffer__poll(h->pb, timeout_ms);
-        /* With wake-ups batched, records can wait below the watermark: take them on a quiet poll. */
-        if (n == 0 && h->wakeup_events > 1)
-            n = perf_buffer__consume(h->pb);
+        /* With wake-ups batched, records below the mark wait on the CPUs that did not wake us (on a busy
+         * machine another CPU always does, so "only on a quiet poll" left them for seconds): take them too. */
+        if (n >= 0 && h->wakeup_events > 1 && !h->full) {
+            int m = perf_buffer__consume(h->pb);
+            if (m < 0)
+                n = m;
+        }
     }
     return finish(h, n);
 }
