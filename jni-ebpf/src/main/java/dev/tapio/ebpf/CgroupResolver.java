@@ -13,8 +13,8 @@ import java.nio.file.Path;
  * naming (containerd, CRI-O, Docker, the kubepods hierarchy under cgroupfs or systemd); the answer,
  * including "not a container", is cached by cgroup id. When the process is already gone (a short-lived
  * one), the cgroup is found by its id in the cgroup file system instead. The cache is bounded: when full it is cleared
- * and refilled, counted in {@link #evictions()}. Reads that fail (the process already gone) are not
- * cached, so the next event of that cgroup tries again.
+ * and refilled, counted in {@link #evictions()}. A cgroup found neither through its process nor in the
+ * cgroup file system is remembered as none.
  *
  * <p>Threading: the collector's thread only. Allocates only on a cache miss.
  */
@@ -115,7 +115,7 @@ public final class CgroupResolver
         }
         if (c == null)
         {
-            return NONE;
+            c = NONE;                    // gone too (ids are not reused): remember, or every event would search again
         }
         if (byCgroup.size() >= capacity)
         {

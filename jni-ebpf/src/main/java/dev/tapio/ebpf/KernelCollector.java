@@ -253,7 +253,14 @@ public final class KernelCollector implements Source
         }
     }
 
-    private void publishAll(final Publisher publisher, final int n)
+    /** The buffer polls copy records into (tests fill it themselves). */
+    ByteBuffer pollBuffer()
+    {
+        return buffer;
+    }
+
+    /** Decodes and publishes the records in the first {@code n} bytes of {@link #pollBuffer()}. */
+    void publishAll(final Publisher publisher, final int n)
     {
         int pos = 0;
         while (pos + 4 <= n)
