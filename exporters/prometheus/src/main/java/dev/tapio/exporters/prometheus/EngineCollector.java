@@ -1,0 +1,291 @@
+package dev.tapio.exporters.prometheus;
+
+import dev.tapio.engine.Engine;
+import dev.tapio.engine.metrics.LatencyRecorder;
+import io.prometheus.client.Collector;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.HistogramIterationValue;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A simpleclient {@link Collector} that reads a running {@link Engine} at scrape time: every engine counter
+ * as a Prometheus metric family (the counter label parsed into name and labels; {@code _total} names are
+ * counters, others gauges), the ring occupancy, source states, readiness, and the added latency of fan-out
+ * (and of each sink on a thread of its own) as histograms in seconds. Nothing here runs per event: the
+ * engine keeps its counters and HdrHistograms anyway; a scrape reads them.
+ *
+ * <p>The latency histograms come from {@link LatencyRecorder#cumulative()}, which folds the recorder's
+ * interval snapshots into its running total; reading the total (not {@code interval()}) leaves the
+ * intervals to the CLI's stats line and keeps the buckets monotonic across scrapes. A recorder that is
+ * {@code reset()} (benchmark warm-up) looks like a counter reset to Prometheus.
+ *
+ * <p>Threading: called on the HTTP server's threads, possibly concurrently; it keeps only a cache of parsed
+ * counter labels.
+ */
+final class EngineCollector extends Collector
+{
+    /** Bucket upper bounds in seconds: 1 µs … 10 s, 1-2.5-5 steps. */
+    static final double[] LATENCY_BOUNDS_SECONDS = {
+        0.000_001, 0.000_002_5, 0.000_005, 0.000_01, 0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5,
+        0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10 };
+
+    static final String LATENCY = "tapio_event_added_latency_seconds";
+    static final String SINK_LATENCY = "tapio_sink_added_latency_seconds";
+    static final String RING_OCCUPANCY = "tapio_ring_occupancy";
+    static final String RING_CAPACITY = "tapio_ring_capacity";
+    static final String SOURCE_STATE = "tapio_source_state";
+    static final String READY = "tapio_ready";
+    static final String RING_STALLED = "tapio_ring_stalled";
+    static final String EVENTS_BY_TYPE = "tapio_events_by_type_total";
+    static final String LATENCY_CLAMPED = "tapio_latency_clamped_total";
+    static final String UNEXPOSED = "tapio_exporter_unexposed_counters";
+
+    private static final String[] STATES = { "new", "running", "done", "failed" };
+
+    private static final Map<String, String> HELP = Map.ofEntries(
+        Map.entry("tapio_events_in_total", "Events offered by each source, including ones it could not parse."),
+        Map.entry("tapio_events_out_total", "Events handed to the sinks by fan-out."),
+        Map.entry("tapio_events_dropped_total", "Events not delivered, by reason; out + dropped = in at rest."),
+        Map.entry("tapio_sink_errors_total", "Exceptions thrown by each sink (the event still counts as out)."),
+        Map.entry("tapio_source_errors_total", "Errors reported by each source."),
+        Map.entry("tapio_enrich_overflow_total", "Events that had no room in their slot for the node name."),
+        Map.entry("tapio_stage_errors_total", "Exceptions thrown by each stage; the event passes on."),
+        Map.entry("tapio_correlation_events_total", "Events seen by the correlator, by result."),
+        Map.entry("tapio_correlation_groups_total", "Correlation groups, by status."),
+        Map.entry("tapio_groups_dropped_total", "Group records not delivered, by reason."),
+        Map.entry("tapio_journal_appended_total", "Records written to the journal."),
+        Map.entry("tapio_journal_append_failures_total", "Records the journal did not write, by reason."),
+        Map.entry("tapio_journal_dropped_total", "Journal records deleted before a tailer acked them."),
+        Map.entry("tapio_journal_cycles_deleted_total", "Journal cycle files deleted, by reason."),
+        Map.entry("tapio_journal_bytes_deleted_total", "Bytes of journal cycle files deleted."),
+        Map.entry("tapio_journal_syncs_total", "Journal fsyncs."),
+        Map.entry("tapio_kernel_records_total", "Kernel collector records, by source and result."),
+        Map.entry("tapio_kernel_emitted_total", "Kernel records emitted, by source and kind."));
+
+    private final Engine engine;
+    private final EventTypeCounts types;
+    private final Readiness readiness;
+    private final Map<String, CounterName> parsed = new ConcurrentHashMap<>();
+    private final Map<String, Boolean> invalid = new ConcurrentHashMap<>();
+
+    EngineCollector(final Engine engine, final EventTypeCounts types, final Readiness readiness)
+    {
+        this.engine = engine;
+        this.types = types;
+        this.readiness = readiness;
+    }
+
+    @Override
+    public List<MetricFamilySamples> collect()
+    {
+        final List<MetricFamilySamples> out = new ArrayList<>();
+        engineCounters(out);
+        if (types != null)
+        {
+            eventsByType(out);
+        }
+        out.add(gauge(RING_OCCUPANCY, "Events published into the ring and not yet through fan-out and every " +
+            "sink on a thread of its own.", engine.ringOccupancy()));
+        out.add(gauge(RING_CAPACITY, "Slots in the ring.", engine.ringSize()));
+        sourceStates(out);
+        final Readiness.Result r = readiness.check();
+        out.add(gauge(READY, "1 when /readyz answers 200: no source failed and the ring is not stalled.",
+            r.ready ? 1 : 0));
+        out.add(gauge(RING_STALLED, "1 when events have waited in the ring with none delivered for the stall " +
+            "timeout.", r.stalled ? 1 : 0));
+        out.add(histogram(LATENCY, "Added latency of each event from ingest (or its intended send time) to " +
+            "the end of its fan-out batch.", List.of(), List.of(), engine.latency().cumulative(), null));
+        final Map<String, LatencyRecorder> sinks = engine.sinkLatencies();
+        if (!sinks.isEmpty())
+        {
+            MetricFamilySamples family = null;
+            for (final Map.Entry<String, LatencyRecorder> e : sinks.entrySet())
+            {
+                family = histogram(SINK_LATENCY, "Added latency of each event from ingest to the end of its " +
+                    "handling by a sink on a thread of its own.", List.of("sink"), List.of(e.getKey()),
+                    e.getValue().cumulative(), family);
+            }
+            out.add(family);
+        }
+        out.add(new MetricFamilySamples("tapio_latency_clamped", Type.COUNTER,
+            "Added-latency values above one hour, recorded as one hour.",
+            List.of(new MetricFamilySamples.Sample(LATENCY_CLAMPED, List.of(), List.of(), engine.latency().clamped()))));
+        out.add(gauge(UNEXPOSED, "Engine counters whose label is no valid Prometheus series (not exposed).",
+            invalid.size()));
+        return out;
+    }
+
+    private void engineCounters(final List<MetricFamilySamples> out)
+    {
+        final Map<String, Map<String, Object[]>> byName = new LinkedHashMap<>();
+        for (final Map.Entry<String, Long> e : engine.counters().snapshot().entrySet())
+        {
+            final CounterName n = name(e.getKey());
+            if (n == null)
+            {
+                continue;
+            }
+            final Map<String, Object[]> series = byName.computeIfAbsent(n.name(), k -> new LinkedHashMap<>());
+            final Object[] existing = series.get(n.seriesKey());
+            if (existing == null)
+            {
+                series.put(n.seriesKey(), new Object[]{ n, e.getValue() });
+            }
+            else
+            {
+                existing[1] = (Long)existing[1] + e.getValue();
+            }
+        }
+        for (final Map.Entry<String, Map<String, Object[]>> e : byName.entrySet())
+        {
+            final String name = e.getKey();
+            final boolean counter = name.endsWith("_total") && name.length() > "_total".length();
+            final List<MetricFamilySamples.Sample> samples = new ArrayList<>(e.getValue().size());
+            for (final Object[] s : e.getValue().values())
+            {
+                final CounterName n = (CounterName)s[0];
+                samples.add(new MetricFamilySamples.Sample(name, n.labelNames(), n.labelValues(), (Long)s[1]));
+            }
+            final String help = HELP.getOrDefault(name, "Tapio engine " + (counter ? "counter " : "gauge ") + name +
+                " (docs/CONFIG.md).");
+            out.add(new MetricFamilySamples(counter ? name.substring(0, name.length() - "_total".length()) : name,
+                counter ? Type.COUNTER : Type.GAUGE, help, samples));
+        }
+    }
+
+    private CounterName name(final String label)
+    {
+        final CounterName cached = parsed.get(label);
+        if (cached != null || invalid.containsKey(label))
+        {
+            return cached;
+        }
+        final CounterName n = CounterName.parse(label);
+        if (n == null || isOwnFamily(n.name()))
+        {
+            invalid.put(label, Boolean.TRUE);
+            return null;
+        }
+        parsed.put(label, n);
+        return n;
+    }
+
+    private static boolean isOwnFamily(final String name)
+    {
+        return name.startsWith(LATENCY) || name.startsWith(SINK_LATENCY) || name.equals(RING_OCCUPANCY) ||
+            name.equals(RING_CAPACITY) || name.equals(SOURCE_STATE) || name.equals(READY) ||
+            name.equals(RING_STALLED) || name.equals(EVENTS_BY_TYPE) || name.equals(LATENCY_CLAMPED) ||
+            name.equals(UNEXPOSED);
+    }
+
+    private void eventsByType(final List<MetricFamilySamples> out)
+    {
+        final Map<String, Long> sums = new LinkedHashMap<>();
+        for (int t = 0; t < EventTypeCounts.types(); t++)
+        {
+            for (int s = 0; s < EventTypeCounts.severities(); s++)
+            {
+                final long v = types.count(t, s);
+                if (v > 0)
+                {
+                    sums.merge(EventTypeCounts.typeLabel(t) + '\n' + EventTypeCounts.severityLabel(s), v, Long::sum);
+                }
+            }
+        }
+        final List<MetricFamilySamples.Sample> samples = new ArrayList<>(sums.size());
+        final List<String> labelNames = List.of("severity", "type");
+        for (final Map.Entry<String, Long> e : sums.entrySet())
+        {
+            final int nl = e.getKey().indexOf('\n');
+            samples.add(new MetricFamilySamples.Sample(EVENTS_BY_TYPE, labelNames,
+                List.of(e.getKey().substring(nl + 1), e.getKey().substring(0, nl)), e.getValue()));
+        }
+        out.add(new MetricFamilySamples("tapio_events_by_type", Type.COUNTER,
+            "Events handed to the sinks, by event type (other: a type the schema does not know) and severity.",
+            samples));
+    }
+
+    private void sourceStates(final List<MetricFamilySamples> out)
+    {
+        final List<MetricFamilySamples.Sample> samples = new ArrayList<>();
+        final List<String> labelNames = List.of("source", "state");
+        for (final Map.Entry<String, String> e : engine.sourceStates().entrySet())
+        {
+            final String state = e.getValue().startsWith("failed") ? "failed" : e.getValue();
+            for (final String s : STATES)
+            {
+                samples.add(new MetricFamilySamples.Sample(SOURCE_STATE, labelNames, List.of(e.getKey(), s),
+                    s.equals(state) ? 1 : 0));
+            }
+        }
+        out.add(new MetricFamilySamples(SOURCE_STATE, Type.GAUGE,
+            "State of each source's thread: 1 for its current state (new, running, done, failed), else 0.", samples));
+    }
+
+    private static MetricFamilySamples gauge(final String name, final String help, final double value)
+    {
+        return new MetricFamilySamples(name, Type.GAUGE, help,
+            List.of(new MetricFamilySamples.Sample(name, List.of(), List.of(), value)));
+    }
+
+    /** A bucket bound as plain decimal text ({@code 0.0000025}, {@code 1}), as Go clients write {@code le}. */
+    static String le(final double bound)
+    {
+        return java.math.BigDecimal.valueOf(bound).stripTrailingZeros().toPlainString();
+    }
+
+    /**
+     * Cumulative buckets of an HdrHistogram in nanoseconds as a Prometheus histogram in seconds, appended to
+     * {@code into} when given (one family, several label sets). Each recorded value counts in the first bucket
+     * whose bound is at least its median-equivalent value (HdrHistogram's 3 significant digits).
+     */
+    static MetricFamilySamples histogram(final String name, final String help, final List<String> labelNames,
+        final List<String> labelValues, final Histogram h, final MetricFamilySamples into)
+    {
+        final long[] bounds = new long[LATENCY_BOUNDS_SECONDS.length];
+        for (int i = 0; i < bounds.length; i++)
+        {
+            bounds[i] = Math.round(LATENCY_BOUNDS_SECONDS[i] * 1e9);
+        }
+        final long[] counts = new long[bounds.length];
+        long total = 0;
+        double sumNanos = 0;
+        for (final HistogramIterationValue v : h.recordedValues())
+        {
+            final long value = h.medianEquivalentValue(v.getValueIteratedTo());
+            final long count = v.getCountAtValueIteratedTo();
+            total += count;
+            sumNanos += (double)value * count;
+            for (int i = 0; i < bounds.length; i++)
+            {
+                if (value <= bounds[i])
+                {
+                    counts[i] += count;
+                    break;
+                }
+            }
+        }
+        final List<MetricFamilySamples.Sample> samples = into == null ? new ArrayList<>() : into.samples;
+        final List<String> bucketLabels = new ArrayList<>(labelNames);
+        bucketLabels.add("le");
+        long cumulative = 0;
+        for (int i = 0; i < bounds.length; i++)
+        {
+            cumulative += counts[i];
+            final List<String> values = new ArrayList<>(labelValues);
+            values.add(le(LATENCY_BOUNDS_SECONDS[i]));
+            samples.add(new MetricFamilySamples.Sample(name + "_bucket", bucketLabels, values, cumulative));
+        }
+        final List<String> inf = new ArrayList<>(labelValues);
+        inf.add("+Inf");
+        samples.add(new MetricFamilySamples.Sample(name + "_bucket", bucketLabels, inf, total));
+        samples.add(new MetricFamilySamples.Sample(name + "_count", labelNames, labelValues, total));
+        samples.add(new MetricFamilySamples.Sample(name + "_sum", labelNames, labelValues, sumNanos / 1e9));
+        return into != null ? into : new MetricFamilySamples(name, "seconds", Type.HISTOGRAM, help, samples);
+    }
+}
