@@ -11,6 +11,8 @@ import dev.tapio.engine.config.ConfigException;
 import dev.tapio.engine.config.TapioConfig;
 import dev.tapio.engine.metrics.EngineCounters;
 import dev.tapio.engine.sink.FileSink;
+import dev.tapio.exporters.prometheus.PrometheusExporter;
+import dev.tapio.exporters.prometheus.PrometheusSection;
 import dev.tapio.journal.JournalSection;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
@@ -32,7 +34,8 @@ import java.util.concurrent.TimeUnit;
  * to stdout). With {@code bridge.enabled} it also forwards the journal to a {@code tapio server}: the
  * bridge starts after the engine and, on stop, keeps sending for up to {@code bridge.drainTimeout} after
  * the ring drained, so what was journaled reaches the server (what does not stays in the journal for the
- * next run).
+ * next run). With {@code prometheus.enabled} it serves {@code /metrics}, {@code /healthz} and {@code /readyz}
+ * from before the engine starts (a taken port fails the start) until after the summary.
  */
 @Command(name = "run", mixinStandardHelpOptions = true, versionProvider = TapioCli.Version.class,
     description = "Run the node process: sources → decode → correlate → enrich → fan-out → sinks.")
@@ -127,6 +130,7 @@ public final class RunCommand implements Callable<Integer>
                 cfg.withOutput(output);
             }
             bridgeConfig = BridgeSection.config(cfg);
+            PrometheusSection.settings(cfg);
         }
         catch (final ConfigException e)
         {
@@ -148,6 +152,16 @@ public final class RunCommand implements Callable<Integer>
             err.println("tapio run: " + cfg.file() + ": " + e.getMessage());
             return TapioCli.EXIT_USAGE;
         }
+        final PrometheusExporter prometheus;
+        try
+        {
+            prometheus = PrometheusSection.start(cfg, engine);
+        }
+        catch (final ConfigException | java.io.IOException e)
+        {
+            err.println("tapio run: " + e.getMessage());
+            return 1;
+        }
         final boolean eventsOnStdout = cfg.sinks().stream()
             .anyMatch(s -> s instanceof FileSink && s.name().equals("file/output") && FileSink.STDOUT.equals(output));
         final PrintStream summaryOut = eventsOnStdout ? err : System.out;
@@ -160,6 +174,10 @@ public final class RunCommand implements Callable<Integer>
                 .map(s -> s.name()).toArray(String[]::new)),
             bridgeConfig.enabled ? ", bridge -> " + bridgeConfig.target + " as " +
                 bridgeConfig.nodeIdOr(engine.settings().nodeName()) + (bridgeConfig.tls() ? " (tls)" : "") : "");
+        if (prometheus != null)
+        {
+            err.println("tapio: prometheus metrics on http://" + prometheus.listen() + "/metrics (/healthz, /readyz)");
+        }
 
         final CountDownLatch stopRequested = new CountDownLatch(1);
         final CountDownLatch stopped = new CountDownLatch(1);
@@ -192,6 +210,7 @@ public final class RunCommand implements Callable<Integer>
             {
                 err.println("tapio run: bridge: " + e.getMessage());
                 engine.stop();
+                closeQuietly(prometheus);
                 stopped.countDown();
                 Runtime.getRuntime().removeShutdownHook(hook);
                 return 1;
@@ -257,6 +276,7 @@ public final class RunCommand implements Callable<Integer>
         }
         summaryOut.println(Reports.JSON.writeValueAsString(summary));
         summaryOut.flush();
+        closeQuietly(prometheus);
         stopped.countDown();
         try
         {
@@ -267,6 +287,14 @@ public final class RunCommand implements Callable<Integer>
             // already shutting down: the hook is running and waits for 'stopped'
         }
         return 0;
+    }
+
+    private static void closeQuietly(final PrometheusExporter prometheus)
+    {
+        if (prometheus != null)
+        {
+            prometheus.close();
+        }
     }
 
     private static String names(final String[] names)
