@@ -86,20 +86,24 @@ public final class EventTypeCounts implements Sink
         return cells.get(t * SEVERITY_LABELS.length + s);
     }
 
-    /** The count for a (type, severity) label pair, 0 when never seen or unknown; for tests and hosts. */
+    /**
+     * The count for a (type, severity) label pair (summed over every cell with those labels: {@code other}
+     * covers several raw values), 0 when never seen or unknown; for tests and hosts.
+     */
     public long count(final String type, final String severity)
     {
+        long sum = 0;
         for (int t = 0; t < TYPE_LABELS.length; t++)
         {
             for (int s = 0; s < SEVERITY_LABELS.length; s++)
             {
                 if (TYPE_LABELS[t].equals(type) && SEVERITY_LABELS[s].equals(severity))
                 {
-                    return count(t, s);
+                    sum += count(t, s);
                 }
             }
         }
-        return 0;
+        return sum;
     }
 
     /** Index = raw enum value; names of values the schema lacks (gaps) and the last cell are "other". */

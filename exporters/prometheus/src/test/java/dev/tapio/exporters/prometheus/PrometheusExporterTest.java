@@ -30,7 +30,7 @@ class PrometheusExporterTest
     static Engine engine(final EventTypeCounts types, final Source... sources)
     {
         final Engine.Builder b = Engine.builder().ringSize(1024).producers(ProducerMode.MULTI).nodeName("node-1")
-            .sink(types).sink(new DiscardSink("discard"));
+            .sink(types).sink(new DiscardSink("discard")).sink(new LaneSink());
         for (final Source s : sources)
         {
             b.source(s);
@@ -98,6 +98,10 @@ class PrometheusExporterTest
             }
             assertNotNull(Http.sample(s, "tapio_event_added_latency_seconds_bucket{le=\"0.0000025\",}"));
             assertNotNull(Http.sample(s, "tapio_event_added_latency_seconds_bucket{le=\"1\",}"));
+            assertTrue(s.contains("# TYPE tapio_sink_added_latency_seconds histogram\n"), s);
+            Http.await(() -> Double.valueOf(n).equals(Http.sample(scrape(url),
+                "tapio_sink_added_latency_seconds_count{sink=\"lane\",}")), Duration.ofSeconds(10),
+                () -> "the lane's latency count to reach " + n);
             final double sum = Http.sample(s, "tapio_event_added_latency_seconds_sum");
             assertTrue(sum > 0 && sum < n * 10.0, "sum in seconds: " + sum);
         }
@@ -208,6 +212,27 @@ class PrometheusExporterTest
                 () -> PrometheusExporter.start(same, engine, types));
             assertTrue(e.getMessage().startsWith("prometheus: cannot listen on 127.0.0.1:" + first.port() + ": "),
                 e.getMessage());
+        }
+    }
+
+    /** A sink on a thread of its own, so the engine has a per-sink latency recorder. */
+    static final class LaneSink implements dev.tapio.engine.spi.Sink
+    {
+        @Override
+        public String name()
+        {
+            return "lane";
+        }
+
+        @Override
+        public boolean dedicatedThread()
+        {
+            return true;
+        }
+
+        @Override
+        public void onEvent(final dev.tapio.engine.spi.EventView event)
+        {
         }
     }
 
