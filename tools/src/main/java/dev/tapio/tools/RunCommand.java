@@ -130,7 +130,6 @@ public final class RunCommand implements Callable<Integer>
                 cfg.withOutput(output);
             }
             bridgeConfig = BridgeSection.config(cfg);
-            PrometheusSection.settings(cfg);
         }
         catch (final ConfigException e)
         {
@@ -210,7 +209,7 @@ public final class RunCommand implements Callable<Integer>
             {
                 err.println("tapio run: bridge: " + e.getMessage());
                 engine.stop();
-                closeQuietly(prometheus);
+                stop(prometheus);
                 stopped.countDown();
                 Runtime.getRuntime().removeShutdownHook(hook);
                 return 1;
@@ -276,7 +275,7 @@ public final class RunCommand implements Callable<Integer>
         }
         summaryOut.println(Reports.JSON.writeValueAsString(summary));
         summaryOut.flush();
-        closeQuietly(prometheus);
+        stop(prometheus);
         stopped.countDown();
         try
         {
@@ -289,7 +288,7 @@ public final class RunCommand implements Callable<Integer>
         return 0;
     }
 
-    private static void closeQuietly(final PrometheusExporter prometheus)
+    private static void stop(final PrometheusExporter prometheus)
     {
         if (prometheus != null)
         {
