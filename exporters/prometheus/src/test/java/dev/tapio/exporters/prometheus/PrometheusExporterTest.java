@@ -190,6 +190,58 @@ class PrometheusExporterTest
     }
 
     @Test
+    void readyzTurns503WhenTheRingStallsAndBackTo200WhenItMoves() throws Exception
+    {
+        final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+        final dev.tapio.engine.spi.Sink holding = new dev.tapio.engine.spi.Sink()
+        {
+            @Override
+            public String name()
+            {
+                return "holding";
+            }
+
+            @Override
+            public void onEvent(final dev.tapio.engine.spi.EventView event) throws Exception
+            {
+                held.countDown();
+                release.await();
+            }
+        };
+        final long[] now = { 0 };
+        final PrometheusSettings settings = PrometheusSettings.builder().listen("127.0.0.1:0")
+            .stallTimeout(Duration.ofSeconds(10)).build();
+        final Engine engine = Engine.builder().ringSize(1024).producers(ProducerMode.MULTI).sink(holding).build().start();
+        try (PrometheusExporter exporter = PrometheusExporter.start(settings, engine, null, () -> now[0]))
+        {
+            final String base = "http://127.0.0.1:" + exporter.port();
+            publish(engine, 20);
+            assertTrue(held.await(10, java.util.concurrent.TimeUnit.SECONDS), "fan-out reached the holding sink");
+            assertEquals(200, Http.get(base + "/readyz").statusCode(), "events waiting: the wait starts now");
+            now[0] += Duration.ofSeconds(9).toNanos();
+            assertEquals(200, Http.get(base + "/readyz").statusCode(), "not yet the stall timeout");
+            now[0] += Duration.ofSeconds(1).toNanos();
+            final HttpResponse<String> stalled = Http.get(base + "/readyz");
+            assertEquals(503, stalled.statusCode());
+            assertTrue(stalled.body().startsWith("ring stalled: 20 events waiting and none delivered for 10000 ms"),
+                stalled.body());
+            final String s = scrape(base + "/metrics");
+            assertEquals(1, Http.sample(s, "tapio_ring_stalled"));
+            assertEquals(20, Http.sample(s, "tapio_ring_occupancy"));
+
+            release.countDown();
+            Http.await(() -> engine.counters().totalOut() == 20, Duration.ofSeconds(10), () -> "20 events out");
+            assertEquals(200, Http.get(base + "/readyz").statusCode(), "delivery ends the stall");
+        }
+        finally
+        {
+            release.countDown();
+            engine.stop();
+        }
+    }
+
+    @Test
     void readyzAnswers200ForAHealthyEngine() throws Exception
     {
         final EventTypeCounts types = new EventTypeCounts();

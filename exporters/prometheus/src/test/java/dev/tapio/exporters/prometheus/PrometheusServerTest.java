@@ -51,13 +51,22 @@ class PrometheusServerTest
             Process prometheus = null;
             try
             {
-                final int port = freePort();
-                prometheus = startPrometheus(exporter.port(), port);
-                final String api = "http://127.0.0.1:" + port;
-                final Process p = prometheus;
-                Http.await(() -> !p.isAlive() || status(api + "/-/ready") == 200, Duration.ofSeconds(60),
-                    () -> "Prometheus to be ready on " + api);
-                assertTrue(prometheus.isAlive(), () -> "Prometheus exited: " + log());
+                // A free port can be taken between the probe and Prometheus's bind: then it exits, and we retry.
+                String api = null;
+                for (int attempt = 0; attempt < 3 && api == null; attempt++)
+                {
+                    final int port = freePort();
+                    prometheus = startPrometheus(exporter.port(), port);
+                    final String candidate = "http://127.0.0.1:" + port;
+                    final Process p = prometheus;
+                    Http.await(() -> !p.isAlive() || status(candidate + "/-/ready") == 200, Duration.ofSeconds(60),
+                        () -> "Prometheus to be ready on " + candidate);
+                    if (p.isAlive())
+                    {
+                        api = candidate;
+                    }
+                }
+                assertTrue(api != null, () -> "Prometheus exited: " + log());
 
                 assertEquals(1.0, awaitValue(api, "up{job=\"tapio\"}", 1.0), "the target is up");
                 assertEquals(n, awaitValue(api, "tapio_events_in_total{job=\"tapio\",source=\"host\"}", n));
