@@ -17,13 +17,13 @@ import java.util.concurrent.Callable;
 
 /** {@code tapio rules check FILE}: validates a rules file and prints what each pattern matches. */
 @Command(name = "rules", mixinStandardHelpOptions = true, description = "Work with correlation rules.",
-    subcommands = RulesCommand.Check.class)
+    subcommands = { RulesCommand.Check.class, RulesCommand.Alerts.class })
 public final class RulesCommand implements Runnable
 {
     @Override
     public void run()
     {
-        throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "missing command: check");
+        throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "missing command: check or alerts");
     }
 
     /** Validates and describes. */
@@ -78,6 +78,57 @@ public final class RulesCommand implements Runnable
             for (final Map.Entry<String, String> d : rules.disabled().entrySet())
             {
                 out.printf("%ndisabled: %s (in %s)%n", d.getKey(), d.getValue());
+            }
+            return 0;
+        }
+    }
+
+    /** Prometheus alerting rules from the patterns in force and the node's health metrics. */
+    @Command(name = "alerts", mixinStandardHelpOptions = true,
+        description = "Write Prometheus alerting rules for the patterns (built-in and --rules) and Tapio's own health.")
+    public static final class Alerts implements Callable<Integer>
+    {
+        @picocli.CommandLine.Option(names = "--rules", paramLabel = "FILE", description = "rules.yaml on top of the built-in patterns")
+        Path rulesFile;
+
+        @picocli.CommandLine.Option(names = "--output", paramLabel = "FILE|-", defaultValue = "-",
+            description = "where to write the rule file (default: stdout)")
+        String output;
+
+        @picocli.CommandLine.Option(names = "--window", paramLabel = "DURATION", defaultValue = "5m",
+            description = "the range of increase() and rate() in the expressions (default: ${DEFAULT-VALUE})")
+        String window;
+
+        private final PrintStream out = System.out;
+        private final PrintStream err = System.err;
+
+        @Override
+        public Integer call() throws Exception
+        {
+            if (!window.matches("[0-9]+(ms|s|m|h|d)"))
+            {
+                err.println("tapio rules alerts: --window: expected a Prometheus duration such as 5m, got " + window);
+                return TapioCli.EXIT_USAGE;
+            }
+            final RuleSet rules;
+            try
+            {
+                rules = RulesLoader.load(rulesFile);
+            }
+            catch (final ConfigException e)
+            {
+                err.println("tapio rules alerts: " + e.getMessage());
+                return TapioCli.EXIT_USAGE;
+            }
+            final String text = AlertRules.generate(rules, rulesFile == null ? RulesLoader.BUILTIN_NAME : rulesFile.toString(), window);
+            if ("-".equals(output))
+            {
+                out.print(text);
+            }
+            else
+            {
+                java.nio.file.Files.writeString(Path.of(output), text);
+                err.printf("tapio rules alerts: %d pattern alerts and 7 health alerts written to %s%n", rules.patterns().size(), output);
             }
             return 0;
         }

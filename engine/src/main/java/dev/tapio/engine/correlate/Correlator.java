@@ -166,6 +166,7 @@ public final class Correlator
         }
         this.listener = listener;
         this.counters = counters;
+        counters.patterns(patterns);
         this.cache = new EntityCache(settings.entityCacheSize);
         this.localNode = settings.nodeName.getBytes(StandardCharsets.UTF_8);
         this.impact = new ImpactLookup(rules.impact());
@@ -516,6 +517,7 @@ public final class Correlator
         gDeadline[g] = Math.min(ts + pattern.maxSpanNanos, ts + pattern.maxGapNanos);
         heapInsert(g);
         counters.opened.incrementRelease();
+        counters.openedBy[p].incrementRelease();
         return g;
     }
 
@@ -579,6 +581,7 @@ public final class Correlator
                 gState[g] = COMPLETE;
                 openCount--;
                 counters.complete.incrementRelease();
+                counters.completeBy[p].incrementRelease();
                 emit(g, GroupStatus.COMPLETE);
                 gDeadline[g] = watermark + settings.retentionNanos;
             }
@@ -1009,6 +1012,7 @@ public final class Correlator
             if (status == GroupStatus.EXPIRED)
             {
                 counters.expired.incrementRelease();
+                counters.expiredBy[gPattern[g]].incrementRelease();
             }
             else
             {

@@ -103,6 +103,28 @@ public final class Pattern
         return outcome;
     }
 
+    /** Severity of the group's outcome (the rule's {@code severity}). */
+    public Severity severity()
+    {
+        return severity;
+    }
+
+    /** Business impact of a complete group, 0..1. */
+    public float business()
+    {
+        return business;
+    }
+
+    public boolean customerFacing()
+    {
+        return customerFacing;
+    }
+
+    public boolean sloImpact()
+    {
+        return sloImpact;
+    }
+
     public String description()
     {
         return description;
