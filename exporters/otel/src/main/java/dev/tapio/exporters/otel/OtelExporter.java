@@ -1,0 +1,333 @@
+package dev.tapio.exporters.otel;
+
+import dev.tapio.journal.JournalReader;
+import dev.tapio.journal.JournalRecords;
+import dev.tapio.journal.JournalSettings;
+import dev.tapio.journal.JournalTailer;
+import dev.tapio.journal.RecordHandler;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
+import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.common.export.RetryPolicy;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Sends Tapio's correlation groups as OpenTelemetry traces over OTLP, reading the journal through its own
+ * named durable tailer ({@value OtelSettings#DEFAULT_TAILER} by default), so a slow or dead collector never
+ * stalls the engine and a restart resumes after the last record whose spans the collector accepted.
+ *
+ * <pre>
+ *   journal ──poll──► TraceMapper ──spans──► SpanExporter (OTLP gRPC / HTTP) ──ok──► tailer.ack(last record)
+ *                                                   └─ failed: wait (backoff, doubling), export the same spans again
+ * </pre>
+ *
+ * Delivery is at least once: spans of records after the durable position are sent again after a crash
+ * between the collector's answer and the ack, never otherwise. After a restart, events of the
+ * {@link OtelSettings#warmup()} before the resumed record are read again (not exported) so that groups
+ * whose members were journaled before the position still find them.
+ *
+ * <p>Threading: one thread of its own ({@code tapio-otel}); {@link #start()} and {@link #close()} from the
+ * host's thread; the counters may be read from any thread.
+ */
+public final class OtelExporter implements AutoCloseable
+{
+    private static final long IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+
+    private final JournalSettings journal;
+    private final OtelSettings settings;
+    private final SpanExporter exporter;
+    private final PrintStream log;
+    private final JournalTailer tailer;
+    private final TraceMapper mapper;
+    private final Thread thread;
+    private final List<SpanData> batch = new ArrayList<>();
+    private volatile boolean running = true;
+    private volatile long drainDeadline = Long.MAX_VALUE;
+    private volatile long exportedSpans;
+    private volatile long exportedGroups;
+    private volatile long failedExports;
+    private volatile long ackedIndex;
+    private volatile boolean caughtUp;
+    private volatile Throwable failure;
+    private UnsafeBuffer first;
+    private int firstLength = -1;
+    private long firstIndex;
+    private int firstTemplate;
+
+    private OtelExporter(final JournalSettings journal, final OtelSettings settings, final SpanExporter exporter,
+        final PrintStream log) throws IOException
+    {
+        this.journal = journal;
+        this.settings = settings;
+        this.exporter = exporter;
+        this.log = log;
+        this.tailer = JournalTailer.open(journal, settings.tailerName());
+        this.ackedIndex = tailer.ackedIndex();
+        this.mapper = new TraceMapper(settings, Resource.getDefault().merge(Resource.create(
+            Attributes.of(AttributeKey.stringKey("service.name"), "tapio"))));
+        this.thread = new Thread(this::run, "tapio-otel");
+        this.thread.setDaemon(true);
+    }
+
+    /** An exporter over OTLP as {@code settings} say (gRPC or HTTP/protobuf to its endpoint), not started. */
+    public static OtelExporter create(final JournalSettings journal, final OtelSettings settings, final PrintStream log)
+        throws IOException
+    {
+        return create(journal, settings, spanExporter(settings), log);
+    }
+
+    /** An exporter that hands its spans to {@code exporter} (which it shuts down on close), not started. */
+    public static OtelExporter create(final JournalSettings journal, final OtelSettings settings,
+        final SpanExporter exporter, final PrintStream log) throws IOException
+    {
+        return new OtelExporter(journal, settings, exporter, log);
+    }
+
+    /** The SDK's OTLP span exporter for the settings; its own retries use the settings' backoff. */
+    static SpanExporter spanExporter(final OtelSettings settings)
+    {
+        final RetryPolicy retry = RetryPolicy.builder()
+            .setMaxAttempts(3)
+            .setInitialBackoff(settings.minBackoff())
+            .setMaxBackoff(settings.maxBackoff())
+            .build();
+        if (settings.protocol() == OtelSettings.Protocol.HTTP)
+        {
+            return OtlpHttpSpanExporter.builder()
+                .setEndpoint(settings.endpoint())
+                .setTimeout(settings.exportTimeout())
+                .setRetryPolicy(retry)
+                .build();
+        }
+        return OtlpGrpcSpanExporter.builder()
+            .setEndpoint(settings.endpoint())
+            .setTimeout(settings.exportTimeout())
+            .setRetryPolicy(retry)
+            .build();
+    }
+
+    public OtelExporter start()
+    {
+        thread.start();
+        return this;
+    }
+
+    /**
+     * Stops after exporting what the journal holds now, waiting for the collector at most {@code drain};
+     * what was not exported by then stays after the durable position for the next run.
+     *
+     * @return true when everything journaled was exported and acked.
+     */
+    public boolean stop(final Duration drain)
+    {
+        drainDeadline = System.nanoTime() + drain.toNanos();
+        running = false;
+        LockSupport.unpark(thread);
+        try
+        {
+            thread.join(drain.toMillis() + settings.exportTimeout().toMillis() + 1000);
+        }
+        catch (final InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+        }
+        final boolean done = caughtUp && !thread.isAlive();
+        if (!thread.isAlive())
+        {
+            tailer.close();
+        }
+        exporter.shutdown().join(settings.exportTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        return done;
+    }
+
+    @Override
+    public void close()
+    {
+        stop(Duration.ofSeconds(5));
+    }
+
+    private void run()
+    {
+        try
+        {
+            warmUp();
+            while (true)
+            {
+                final boolean stopping = !running;
+                final int n = tailer.poll(mapper, settings.batchSpans());
+                if (n > 0 || !mapper.spans().isEmpty())
+                {
+                    caughtUp = false;
+                    if (!exportAndAck(tailer.lastReadIndex()))
+                    {
+                        break;
+                    }
+                }
+                if (n == 0)
+                {
+                    caughtUp = true;
+                    if (stopping)
+                    {
+                        break;
+                    }
+                    LockSupport.parkNanos(IDLE_NANOS);
+                }
+            }
+        }
+        catch (final Throwable t)
+        {
+            failure = t;
+            log.println("tapio otel: exporter stopped: " + t);
+        }
+    }
+
+    /**
+     * After a restart, re-reads (without exporting) the events journaled within {@link OtelSettings#warmup()}
+     * of event time before the first record after the durable position, up to that position.
+     */
+    private void warmUp()
+    {
+        final long acked = tailer.ackedIndex();
+        if (acked < 0)
+        {
+            return;
+        }
+        final RecordHandler capture = (index, template, buffer, offset, length) -> keepFirst(index, template, buffer, offset, length);
+        if (tailer.poll(capture, 1) == 0)
+        {
+            return;
+        }
+        final long time = JournalRecords.timeOf(first, 0, firstLength);
+        if (time != JournalRecords.NO_TIME)
+        {
+            mapper.export(false);
+            try (JournalReader reader = JournalReader.open(journal))
+            {
+                reader.seek(time - settings.warmup().toNanos(), Long.MAX_VALUE);
+                reader.stopAfter(acked);
+                while (reader.read(mapper, 4096) > 0 || !reader.done())
+                {
+                    // fill the event cache
+                }
+            }
+            catch (final IOException e)
+            {
+                log.println("tapio otel: warm-up read of " + journal.dir() + " failed: " + e);
+            }
+            finally
+            {
+                mapper.export(true);
+                mapper.clear();
+            }
+        }
+        mapper.onRecord(firstIndex, firstTemplate, first, 0, firstLength);
+        exportAndAck(firstIndex);
+    }
+
+    private void keepFirst(final long index, final int template, final DirectBuffer buffer, final int offset, final int length)
+    {
+        first = new UnsafeBuffer(new byte[length]);
+        first.putBytes(0, buffer, offset, length);
+        firstLength = length;
+        firstIndex = index;
+        firstTemplate = template;
+    }
+
+    /**
+     * Exports the mapper's spans (in batches of {@link OtelSettings#batchSpans()}) until the collector takes
+     * them, then acks {@code lastIndex}. Returns false when stopping cut the retries short (nothing acked).
+     */
+    private boolean exportAndAck(final long lastIndex)
+    {
+        final List<SpanData> spans = mapper.spans();
+        long backoff = settings.minBackoff().toNanos();
+        int from = 0;
+        while (from < spans.size())
+        {
+            final int to = Math.min(spans.size(), from + settings.batchSpans());
+            batch.clear();
+            batch.addAll(spans.subList(from, to));
+            final CompletableResultCode result = exporter.export(batch);
+            result.join(settings.exportTimeout().toMillis() * 4, TimeUnit.MILLISECONDS);
+            if (result.isDone() && result.isSuccess())
+            {
+                exportedSpans += to - from;
+                from = to;
+                backoff = settings.minBackoff().toNanos();
+                continue;
+            }
+            failedExports++;
+            if (!running && System.nanoTime() > drainDeadline)
+            {
+                return false;
+            }
+            LockSupport.parkNanos(backoff);
+            backoff = Math.min(backoff * 2, settings.maxBackoff().toNanos());
+        }
+        exportedGroups = mapper.groups();
+        mapper.clear();
+        if (lastIndex >= 0 && tailer.ack(lastIndex))
+        {
+            ackedIndex = lastIndex;
+        }
+        return true;
+    }
+
+    /** Spans the collector accepted since start. */
+    public long exportedSpans()
+    {
+        return exportedSpans;
+    }
+
+    /** Groups exported as traces since start. */
+    public long exportedGroups()
+    {
+        return exportedGroups;
+    }
+
+    /** Export attempts that failed (each retried after a backoff). */
+    public long failedExports()
+    {
+        return failedExports;
+    }
+
+    /** The durable position: the last journal index whose spans were exported (-1: none yet). */
+    public long ackedIndex()
+    {
+        return ackedIndex;
+    }
+
+    /** True when the last poll found the end of the journal with everything before it exported. */
+    public boolean caughtUp()
+    {
+        return caughtUp;
+    }
+
+    /** Why the exporter's thread ended early, or null. */
+    public Throwable failure()
+    {
+        return failure;
+    }
+
+    /** Counters of the mapping: groups whose member events were no longer cached, events evicted, events sampled. */
+    public String stats()
+    {
+        return "otel{groups=" + exportedGroups + ", spans=" + exportedSpans + ", failedExports=" + failedExports +
+            ", missingMembers=" + mapper.missingMembers() + ", evictedEvents=" + mapper.evictedEvents() +
+            ", sampledEvents=" + mapper.sampledEvents() + "}";
+    }
+}

@@ -1,0 +1,208 @@
+package dev.tapio.exporters.otel;
+
+import com.google.protobuf.ByteString;
+import dev.tapio.journal.JournalSettings;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.proto.trace.v1.Status;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The OTLP exporter against a real OTLP/gRPC receiver on loopback, over journals the real engine wrote:
+ * what arrives, with which ids, parents and attributes, and that the durable position holds across a
+ * receiver that is down and across a restart of the exporter.
+ */
+class OtelExporterTest
+{
+    private static final Duration DEADLINE = Duration.ofSeconds(60);
+
+    @TempDir
+    Path tmp;
+
+    private static void await(final String what, final BooleanSupplier condition)
+    {
+        final long deadline = System.nanoTime() + DEADLINE.toNanos();
+        while (!condition.getAsBoolean())
+        {
+            if (System.nanoTime() > deadline)
+            {
+                throw new AssertionError("not within " + DEADLINE + ": " + what);
+            }
+            Thread.onSpinWait();
+            Thread.yield();
+        }
+    }
+
+    private static OtelSettings settings(final int port, final double sample)
+    {
+        return OtelSettings.builder()
+            .enabled(true)
+            .endpoint("http://127.0.0.1:" + port)
+            .sampleUncorrelated(sample)
+            .exportTimeout(Duration.ofSeconds(2))
+            .minBackoff(Duration.ofMillis(20))
+            .maxBackoff(Duration.ofMillis(200))
+            .build();
+    }
+
+    private static String hex(final ByteString bytes)
+    {
+        return HexFormat.of().formatHex(bytes.toByteArray());
+    }
+
+    private static Map<String, Object> attributes(final Span span)
+    {
+        final Map<String, Object> m = new HashMap<>();
+        for (final KeyValue kv : span.getAttributesList())
+        {
+            final var v = kv.getValue();
+            m.put(kv.getKey(), v.hasIntValue() ? (Object)v.getIntValue() : v.hasBoolValue() ? (Object)v.getBoolValue() :
+                v.hasDoubleValue() ? (Object)v.getDoubleValue() : v.getStringValue());
+        }
+        return m;
+    }
+
+    @Test
+    void deliversEveryGroupAsATraceWithTapioIdsOnceTheReceiverComesUpAndNothingAgainAfterARestart() throws Exception
+    {
+        final JournalSettings journal = JournalSettings.builder().dir(tmp.resolve("journal")).build();
+        final JournaledScenario s = JournaledScenario.journal("interleaved-incidents", journal);
+        assertEquals(7, s.groups.size(), "the scenario's groups");
+        final int port = OtlpReceiver.freePort();
+
+        final OtelExporter exporter = OtelExporter.create(journal, settings(port, 0), System.err).start();
+        OtlpReceiver receiver = null;
+        try
+        {
+            await("export attempts fail while no receiver listens", () -> exporter.failedExports() >= 2);
+            assertEquals(-1, exporter.ackedIndex(), "nothing acked while the receiver is down");
+
+            receiver = OtlpReceiver.start(port);
+            final OtlpReceiver r = receiver;
+            await("every group's spans arrive and the exporter catches up",
+                () -> r.spans().size() >= s.groupSpans() && exporter.caughtUp() && exporter.ackedIndex() == s.lastIndex);
+            assertTrue(exporter.stop(Duration.ofSeconds(5)), "stopped caught up");
+            assertEquals(s.groupSpans(), r.spans().size(), "each span once: " + exporter.stats());
+
+            final Map<String, Span> bySpanId = r.spans().stream()
+                .collect(Collectors.toMap(sp -> hex(sp.getSpanId()), sp -> sp));
+            assertEquals(s.groupSpans(), bySpanId.size(), "no span id twice");
+            final Set<String> traces = new HashSet<>();
+            for (final JournaledScenario.Group g : s.groups)
+            {
+                traces.add(g.traceId());
+                final Span root = bySpanId.get(g.rootSpanId());
+                assertNotNull(root, "root span of " + g);
+                assertEquals(g.traceId(), hex(root.getTraceId()), "root's trace id is the group's");
+                assertTrue(root.getParentSpanId().isEmpty(), "the root has no parent");
+                assertEquals(g.pattern(), root.getName());
+                assertEquals(g.pattern(), attributes(root).get("tapio.pattern"));
+                for (final long id : g.members())
+                {
+                    final JournaledScenario.Event e = s.events.get(id);
+                    final Span child = bySpanId.get(e.spanId());
+                    assertNotNull(child, "member span of event " + Long.toHexString(id));
+                    assertEquals(g.traceId(), hex(child.getTraceId()), "member in the group's trace");
+                    assertEquals(g.rootSpanId(), hex(child.getParentSpanId()), "member's parent is the root");
+                    final Map<String, Object> a = attributes(child);
+                    assertEquals(Long.toHexString(id), a.get("tapio.event.id"));
+                    assertEquals(g.pattern(), a.get("tapio.pattern"));
+                    assertEquals(emptyToNull(e.pod()), emptyToNull(a.get("k8s.pod.name")), "pod of " + a);
+                    assertEquals(emptyToNull(e.namespace()), emptyToNull(a.get("k8s.namespace.name")));
+                    assertEquals(emptyToNull(e.node()), emptyToNull(a.get("k8s.node.name")));
+                    assertEquals(emptyToNull(e.comm()), emptyToNull(a.get("process.executable.name")));
+                    if (e.exitCode() != null)
+                    {
+                        assertEquals((long)e.exitCode(), a.get("process.exit.code"));
+                        if (e.exitCode() != 0)
+                        {
+                            assertEquals(Status.StatusCode.STATUS_CODE_ERROR, child.getStatus().getCode(), "a failed exit is an error");
+                            assertEquals(Status.StatusCode.STATUS_CODE_ERROR, root.getStatus().getCode(), "so is its group");
+                        }
+                    }
+                    if ("kernel.container.oom_kill".equals(a.get("tapio.event.type")))
+                    {
+                        assertEquals(Status.StatusCode.STATUS_CODE_ERROR, child.getStatus().getCode(), "an OOM kill is an error");
+                    }
+                    assertTrue(child.getStartTimeUnixNano() <= child.getEndTimeUnixNano());
+                }
+            }
+            assertEquals(traces, r.spans().stream().map(sp -> hex(sp.getTraceId())).collect(Collectors.toSet()),
+                "only group traces: uncorrelated events are not sampled by default");
+            assertTrue(r.spans().stream().anyMatch(sp -> sp.getStatus().getCode() == Status.StatusCode.STATUS_CODE_ERROR));
+
+            // A restart resumes after the durable position: it exports nothing more.
+            final int before = r.spans().size();
+            final OtelExporter again = OtelExporter.create(journal, settings(port, 0), System.err).start();
+            try
+            {
+                await("the restarted exporter reaches the end", again::caughtUp);
+                assertEquals(0, again.exportedSpans());
+                assertEquals(s.lastIndex, again.ackedIndex());
+            }
+            finally
+            {
+                again.stop(Duration.ofSeconds(5));
+            }
+            assertEquals(before, r.spans().size(), "nothing sent twice");
+        }
+        finally
+        {
+            exporter.close();
+            if (receiver != null)
+            {
+                receiver.close();
+            }
+        }
+    }
+
+    @Test
+    void sendsEachUncorrelatedEventAsASingleSpanTraceWhenSampledAtRatioOne() throws Exception
+    {
+        final JournalSettings journal = JournalSettings.builder().dir(tmp.resolve("journal")).build();
+        final JournaledScenario s = JournaledScenario.journal("interleaved-incidents", journal);
+        final long uncorrelated = s.uncorrelatedEvents();
+        assertTrue(uncorrelated > 0, "the scenario has events in no group");
+        final int port = OtlpReceiver.freePort();
+        try (OtlpReceiver r = OtlpReceiver.start(port);
+             OtelExporter exporter = OtelExporter.create(journal, settings(port, 1), System.err).start())
+        {
+            await("everything arrives", () -> exporter.caughtUp() && exporter.ackedIndex() == s.lastIndex);
+            assertEquals(s.groupSpans() + uncorrelated, r.spans().size());
+            for (final JournaledScenario.Event e : s.events.values())
+            {
+                if (e.correlationId() != 0)
+                {
+                    continue;
+                }
+                final List<Span> single = r.spans().stream().filter(sp -> hex(sp.getSpanId()).equals(e.spanId())).toList();
+                assertEquals(1, single.size(), "event " + Long.toHexString(e.id()));
+                assertEquals(e.traceId(), hex(single.get(0).getTraceId()));
+                assertTrue(single.get(0).getParentSpanId().isEmpty());
+                assertFalse(s.groups.stream().anyMatch(g -> g.traceId().equals(e.traceId())), "its own trace");
+            }
+        }
+    }
+
+    private static Object emptyToNull(final Object o)
+    {
+        return o == null || "".equals(o) ? null : o;
+    }
+}
