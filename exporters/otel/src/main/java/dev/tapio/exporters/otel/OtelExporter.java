@@ -56,6 +56,8 @@ public final class OtelExporter implements AutoCloseable
     private final Thread thread;
     private final List<SpanData> batch = new ArrayList<>();
     private volatile boolean running = true;
+    private boolean started;
+    private boolean stopped;
     private volatile long drainDeadline = Long.MAX_VALUE;
     private volatile long exportedSpans;
     private volatile long exportedGroups;
@@ -120,8 +122,9 @@ public final class OtelExporter implements AutoCloseable
             .build();
     }
 
-    public OtelExporter start()
+    public synchronized OtelExporter start()
     {
+        started = true;
         thread.start();
         return this;
     }
@@ -132,21 +135,36 @@ public final class OtelExporter implements AutoCloseable
      *
      * @return true when everything journaled was exported and acked.
      */
-    public boolean stop(final Duration drain)
+    public synchronized boolean stop(final Duration drain)
     {
+        if (stopped)
+        {
+            return caughtUp;
+        }
+        stopped = true;
+        if (!started)
+        {
+            tailer.close();
+            exporter.shutdown();
+            return false;
+        }
         drainDeadline = System.nanoTime() + drain.toNanos();
         running = false;
         LockSupport.unpark(thread);
         try
         {
-            thread.join(drain.toMillis() + settings.exportTimeout().toMillis() + 1000);
+            thread.join(drain.toMillis() + 2 * settings.exportTimeout().toMillis() + 1000);
         }
         catch (final InterruptedException e)
         {
             Thread.currentThread().interrupt();
         }
         final boolean done = caughtUp && !thread.isAlive();
-        if (!thread.isAlive())
+        if (thread.isAlive())
+        {
+            log.println("tapio otel: the exporter thread did not stop; its tailer stays open until the process exits");
+        }
+        else
         {
             tailer.close();
         }
@@ -262,7 +280,7 @@ public final class OtelExporter implements AutoCloseable
             batch.clear();
             batch.addAll(spans.subList(from, to));
             final CompletableResultCode result = exporter.export(batch);
-            result.join(settings.exportTimeout().toMillis() * 4, TimeUnit.MILLISECONDS);
+            result.join(settings.exportTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
             if (result.isDone() && result.isSuccess())
             {
                 exportedSpans += to - from;
@@ -321,6 +339,12 @@ public final class OtelExporter implements AutoCloseable
     public Throwable failure()
     {
         return failure;
+    }
+
+    /** Group members whose event was no longer in the cache (exported with their id only). */
+    public long missingMembers()
+    {
+        return mapper.missingMembers();
     }
 
     /** Counters of the mapping: groups whose member events were no longer cached, events evicted, events sampled. */

@@ -98,10 +98,10 @@ final class TraceMapper implements RecordHandler
     private final List<Long> memberTimes = new ArrayList<>();
     private final List<Integer> memberSteps = new ArrayList<>();
     private boolean export = true;
-    private long groups;
-    private long missingMembers;
-    private long evictedEvents;
-    private long sampledEvents;
+    private volatile long groups;
+    private volatile long missingMembers;
+    private volatile long evictedEvents;
+    private volatile long sampledEvents;
 
     TraceMapper(final OtelSettings settings, final Resource resource)
     {

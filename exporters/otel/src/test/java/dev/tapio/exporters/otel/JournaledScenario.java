@@ -41,12 +41,13 @@ final class JournaledScenario
     }
 
     /** One group record as journaled. */
-    record Group(String pattern, String traceId, String rootSpanId, List<Long> members)
+    record Group(long index, String pattern, String traceId, String rootSpanId, List<Long> members)
     {
     }
 
     final Map<Long, Event> events = new LinkedHashMap<>();
     final List<Group> groups = new ArrayList<>();
+    final List<Long> indexes = new ArrayList<>();
     long lastIndex;
 
     private JournaledScenario()
@@ -98,6 +99,7 @@ final class JournaledScenario
             while (reader.read((index, template, buffer, offset, length) ->
             {
                 s.lastIndex = index;
+                s.indexes.add(index);
                 header.wrap(buffer, offset);
                 if (template == JournalRecords.EVENT)
                 {
@@ -131,7 +133,7 @@ final class JournaledScenario
                     final List<Long> members = new ArrayList<>();
                     g.members().forEach(m -> members.add(m.eventId()));
                     g.actions().forEach(a -> a.text());
-                    s.groups.add(new Group(g.patternName(), trace, root, members));
+                    s.groups.add(new Group(index, g.patternName(), trace, root, members));
                 }
             }, 1024) > 0 || !reader.done())
             {
@@ -144,7 +146,13 @@ final class JournaledScenario
     /** Spans the exporter should send: one per listed member and one root per group. */
     int groupSpans()
     {
-        return groups.stream().mapToInt(g -> g.members().size() + 1).sum();
+        return groupSpansAfter(-1);
+    }
+
+    /** Spans of the groups journaled after {@code index}. */
+    int groupSpansAfter(final long index)
+    {
+        return groups.stream().filter(g -> g.index() > index).mapToInt(g -> g.members().size() + 1).sum();
     }
 
     long uncorrelatedEvents()

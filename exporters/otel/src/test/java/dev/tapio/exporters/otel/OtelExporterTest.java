@@ -2,6 +2,7 @@ package dev.tapio.exporters.otel;
 
 import com.google.protobuf.ByteString;
 import dev.tapio.journal.JournalSettings;
+import dev.tapio.journal.JournalTailer;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
@@ -169,6 +170,42 @@ class OtelExporterTest
             if (receiver != null)
             {
                 receiver.close();
+            }
+        }
+    }
+
+    @Test
+    void afterARestartBetweenAGroupsEventsAndItsRecordTheMembersAreFoundByWarmingUp() throws Exception
+    {
+        final JournalSettings journal = JournalSettings.builder().dir(tmp.resolve("journal")).build();
+        final JournaledScenario s = JournaledScenario.journal("interleaved-incidents", journal);
+        final JournaledScenario.Group first = s.groups.get(0);
+        final long position = s.indexes.get(s.indexes.indexOf(first.index()) - 1);
+        // An earlier run exported everything up to the record before the first group record, then stopped.
+        try (JournalTailer earlier = JournalTailer.open(journal, OtelSettings.DEFAULT_TAILER))
+        {
+            while (earlier.lastReadIndex() < position)
+            {
+                earlier.poll((index, template, buffer, offset, length) -> { }, 1);
+            }
+            assertTrue(earlier.ack(position));
+        }
+        final int port = OtlpReceiver.freePort();
+        try (OtlpReceiver r = OtlpReceiver.start(port);
+             OtelExporter exporter = OtelExporter.create(journal, settings(port, 0), System.err).start())
+        {
+            await("the groups after the position arrive", () -> exporter.caughtUp() && exporter.ackedIndex() == s.lastIndex);
+            assertEquals(s.groupSpansAfter(position), r.spans().size());
+            assertEquals(s.groupSpans(), s.groupSpansAfter(position), "every group record lies after the position");
+            assertEquals(0, exporter.missingMembers(), exporter.stats());
+            for (final long id : first.members())
+            {
+                final Span child = r.spans().stream()
+                    .filter(sp -> hex(sp.getSpanId()).equals(s.events.get(id).spanId())).findFirst().orElseThrow();
+                final Map<String, Object> a = attributes(child);
+                assertFalse(a.containsKey("tapio.event.missing"), a.toString());
+                assertEquals(emptyToNull(s.events.get(id).node()), emptyToNull(a.get("k8s.node.name")));
+                assertEquals(first.rootSpanId(), hex(child.getParentSpanId()));
             }
         }
     }
