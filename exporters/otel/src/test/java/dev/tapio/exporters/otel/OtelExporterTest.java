@@ -3,12 +3,16 @@ package dev.tapio.exporters.otel;
 import com.google.protobuf.ByteString;
 import dev.tapio.journal.JournalSettings;
 import dev.tapio.journal.JournalTailer;
+import com.sun.net.httpserver.HttpServer;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -235,6 +239,54 @@ class OtelExporterTest
                 assertTrue(single.get(0).getParentSpanId().isEmpty());
                 assertFalse(s.groups.stream().anyMatch(g -> g.traceId().equals(e.traceId())), "its own trace");
             }
+        }
+    }
+
+    @Test
+    void sendsOverOtlpHttpProtobufToo() throws Exception
+    {
+        final JournalSettings journal = JournalSettings.builder().dir(tmp.resolve("journal")).build();
+        final JournaledScenario s = JournaledScenario.journal("crash-loop", journal);
+        assertEquals(1, s.groups.size());
+        final List<Span> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final HttpServer http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        http.createContext("/v1/traces", exchange ->
+        {
+            final ExportTraceServiceRequest request = ExportTraceServiceRequest.parseFrom(exchange.getRequestBody().readAllBytes());
+            request.getResourceSpansList().forEach(rs -> rs.getScopeSpansList().forEach(ss -> received.addAll(ss.getSpansList())));
+            final byte[] body = ExportTraceServiceResponse.getDefaultInstance().toByteArray();
+            exchange.getResponseHeaders().add("Content-Type", "application/x-protobuf");
+            exchange.sendResponseHeaders(200, body.length == 0 ? -1 : body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        http.start();
+        final OtelSettings settings = OtelSettings.builder()
+            .enabled(true)
+            .protocol(OtelSettings.Protocol.HTTP)
+            .endpoint("http://127.0.0.1:" + http.getAddress().getPort() + "/v1/traces")
+            .build();
+        try (OtelExporter exporter = OtelExporter.create(journal, settings, System.err).start())
+        {
+            await("the crash loop arrives", () -> exporter.caughtUp() && exporter.ackedIndex() == s.lastIndex);
+            assertEquals(s.groupSpans(), received.size());
+            final JournaledScenario.Group g = s.groups.get(0);
+            assertEquals("crash-loop", g.pattern());
+            assertTrue(received.stream().allMatch(sp -> hex(sp.getTraceId()).equals(g.traceId())));
+            final Span exit = received.stream().filter(sp -> "kernel.process.exit".equals(sp.getName())).findFirst().orElseThrow();
+            final Map<String, Object> a = attributes(exit);
+            assertEquals(2L, a.get("process.exit.code"));
+            assertEquals("ledger", a.get("process.executable.name"));
+            assertEquals("containerd://c0ffee000002", a.get("container.id"));
+            assertEquals(Status.StatusCode.STATUS_CODE_ERROR, exit.getStatus().getCode());
+            final Span restart = received.stream().filter(sp -> "k8s.pod.restarted".equals(sp.getName())).findFirst().orElseThrow();
+            assertEquals("payments", attributes(restart).get("k8s.namespace.name"));
+            assertEquals("ledger-5f6d7c8b9-m3n4p", attributes(restart).get("k8s.pod.name"));
+            assertEquals(g.rootSpanId(), hex(restart.getParentSpanId()));
+        }
+        finally
+        {
+            http.stop(0);
         }
     }
 
