@@ -34,6 +34,7 @@ public final class OtelSettings
     public static final Duration DEFAULT_MIN_BACKOFF = Duration.ofMillis(100);
     public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(10);
     public static final Duration DEFAULT_WARMUP = Duration.ofHours(1);
+    public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(5);
 
     private final boolean enabled;
     private final String endpoint;
@@ -46,6 +47,7 @@ public final class OtelSettings
     private final Duration minBackoff;
     private final Duration maxBackoff;
     private final Duration warmup;
+    private final Duration drainTimeout;
 
     private OtelSettings(final Builder b)
     {
@@ -61,6 +63,7 @@ public final class OtelSettings
         this.minBackoff = b.minBackoff;
         this.maxBackoff = b.maxBackoff;
         this.warmup = b.warmup;
+        this.drainTimeout = b.drainTimeout;
     }
 
     public static Builder builder()
@@ -124,6 +127,12 @@ public final class OtelSettings
                 ", got " + Units.formatDuration(maxBackoff));
         }
         b.maxBackoff(maxBackoff);
+        final Duration drain = c.duration("drainTimeout", DEFAULT_DRAIN_TIMEOUT);
+        if (drain.isNegative() || drain.compareTo(Duration.ofHours(1)) > 0)
+        {
+            throw c.error("drainTimeout", "must be between 0s and 1h, got " + Units.formatDuration(drain));
+        }
+        b.drainTimeout(drain);
         return b.build();
     }
 
@@ -188,6 +197,12 @@ public final class OtelSettings
         return warmup;
     }
 
+    /** On stop, how long to keep exporting what the journal holds before leaving the rest for the next run. */
+    public Duration drainTimeout()
+    {
+        return drainTimeout;
+    }
+
     @Override
     public String toString()
     {
@@ -210,6 +225,7 @@ public final class OtelSettings
         private Duration minBackoff = DEFAULT_MIN_BACKOFF;
         private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
         private Duration warmup = DEFAULT_WARMUP;
+        private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
 
         public Builder enabled(final boolean enabled)
         {
@@ -275,6 +291,12 @@ public final class OtelSettings
         public Builder warmup(final Duration warmup)
         {
             this.warmup = Objects.requireNonNull(warmup, "warmup");
+            return this;
+        }
+
+        public Builder drainTimeout(final Duration drain)
+        {
+            this.drainTimeout = Objects.requireNonNull(drain, "drainTimeout");
             return this;
         }
 

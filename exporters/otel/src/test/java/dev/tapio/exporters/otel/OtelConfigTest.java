@@ -51,6 +51,7 @@ class OtelConfigTest
         assertEquals(512, s.batchSpans());
         assertEquals(65_536, s.eventCache());
         assertEquals(Duration.ofSeconds(10), s.exportTimeout());
+        assertEquals(Duration.ofSeconds(5), s.drainTimeout());
     }
 
     @Test
@@ -68,7 +69,8 @@ class OtelConfigTest
             "  batchSpans: 100",
             "  eventCache: 1024",
             "  timeout: 3s",
-            "  maxBackoff: 1s"));
+            "  maxBackoff: 1s",
+            "  drainTimeout: 2s"));
         final OtelSettings s = OtelSection.settings(c);
         assertTrue(s.enabled());
         assertEquals(OtelSettings.Protocol.HTTP, s.protocol());
@@ -78,6 +80,7 @@ class OtelConfigTest
         assertEquals(1024, s.eventCache());
         assertEquals(Duration.ofSeconds(3), s.exportTimeout());
         assertEquals(Duration.ofSeconds(1), s.maxBackoff());
+        assertEquals(Duration.ofSeconds(2), s.drainTimeout());
         assertEquals(1, c.sectionSinks().size(), "only the journal's sink: " + c.sectionSinks());
     }
 
