@@ -55,6 +55,7 @@ public final class OtelExporter implements AutoCloseable
     private final TraceMapper mapper;
     private final Thread thread;
     private final List<SpanData> batch = new ArrayList<>();
+    private final RecordHandler capture = this::keepFirst;
     private volatile boolean running = true;
     private boolean started;
     private boolean stopped;
@@ -182,11 +183,24 @@ public final class OtelExporter implements AutoCloseable
     {
         try
         {
-            warmUp();
+            boolean warmUpPending = tailer.ackedIndex() >= 0;
             while (true)
             {
                 final boolean stopping = !running;
-                final int n = tailer.poll(mapper, settings.batchSpans());
+                final int n;
+                if (warmUpPending)
+                {
+                    n = tailer.poll(capture, 1);
+                    if (n > 0)
+                    {
+                        warmUp();
+                        warmUpPending = false;
+                    }
+                }
+                else
+                {
+                    n = tailer.poll(mapper, settings.batchSpans());
+                }
                 if (n > 0 || !mapper.spans().isEmpty())
                 {
                     caughtUp = false;
@@ -214,21 +228,14 @@ public final class OtelExporter implements AutoCloseable
     }
 
     /**
-     * After a restart, re-reads (without exporting) the events journaled within {@link OtelSettings#warmup()}
-     * of event time before the first record after the durable position, up to that position.
+     * After a restart, once the first record after the durable position has arrived (kept aside by
+     * {@link #capture}): re-reads, without exporting, the events journaled within {@link OtelSettings#warmup()}
+     * of event time before it, up to the position; then maps that first record. Without it, a group whose
+     * record follows the position would not find its members journaled before it.
      */
     private void warmUp()
     {
         final long acked = tailer.ackedIndex();
-        if (acked < 0)
-        {
-            return;
-        }
-        final RecordHandler capture = (index, template, buffer, offset, length) -> keepFirst(index, template, buffer, offset, length);
-        if (tailer.poll(capture, 1) == 0)
-        {
-            return;
-        }
         final long time = JournalRecords.timeOf(first, 0, firstLength);
         if (time != JournalRecords.NO_TIME)
         {
@@ -253,7 +260,6 @@ public final class OtelExporter implements AutoCloseable
             }
         }
         mapper.onRecord(firstIndex, firstTemplate, first, 0, firstLength);
-        exportAndAck(firstIndex);
     }
 
     private void keepFirst(final long index, final int template, final DirectBuffer buffer, final int offset, final int length)

@@ -1,6 +1,9 @@
 package dev.tapio.exporters.otel;
 
 import com.google.protobuf.ByteString;
+import dev.tapio.engine.metrics.EngineCounters;
+import dev.tapio.journal.Journal;
+import dev.tapio.journal.JournalReader;
 import dev.tapio.journal.JournalSettings;
 import dev.tapio.journal.JournalTailer;
 import com.sun.net.httpserver.HttpServer;
@@ -9,6 +12,7 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -211,6 +215,63 @@ class OtelExporterTest
                 assertEquals(emptyToNull(s.events.get(id).node()), emptyToNull(a.get("k8s.node.name")));
                 assertEquals(first.rootSpanId(), hex(child.getParentSpanId()));
             }
+        }
+    }
+
+    @Test
+    void aGroupArrivingLongAfterARestartAtTheEndOfTheJournalStillFindsItsMembers() throws Exception
+    {
+        final JournalSettings source = JournalSettings.builder().dir(tmp.resolve("source")).build();
+        final JournaledScenario s = JournaledScenario.journal("interleaved-incidents", source);
+        final List<byte[]> records = new java.util.ArrayList<>();
+        try (JournalReader reader = JournalReader.open(source))
+        {
+            reader.seek(Long.MIN_VALUE, Long.MAX_VALUE);
+            while (reader.read((index, template, buffer, offset, length) ->
+            {
+                final byte[] copy = new byte[length];
+                buffer.getBytes(offset, copy);
+                records.add(copy);
+            }, 1024) > 0 || !reader.done())
+            {
+                // copy everything
+            }
+        }
+        final int firstGroup = s.indexes.indexOf(s.groups.get(0).index());
+        final JournalSettings journal = JournalSettings.builder().dir(tmp.resolve("journal")).build();
+        final Journal writer = Journal.open(journal, new EngineCounters());
+        final int port = OtlpReceiver.freePort();
+        try (OtlpReceiver r = OtlpReceiver.start(port))
+        {
+            long last = -1;
+            for (int i = 0; i < firstGroup; i++)
+            {
+                last = writer.append(new UnsafeBuffer(records.get(i)), 0, records.get(i).length);
+            }
+            // An earlier run exported (acked) everything journaled so far: only events.
+            try (OtelExporter earlier = OtelExporter.create(journal, settings(port, 0), System.err).start())
+            {
+                final long end = last;
+                await("the earlier run acks the events", () -> earlier.caughtUp() && earlier.ackedIndex() == end);
+                assertEquals(0, earlier.exportedSpans());
+            }
+            try (OtelExporter exporter = OtelExporter.create(journal, settings(port, 0), System.err).start())
+            {
+                await("the restarted exporter is at the end", exporter::caughtUp);
+                for (int i = firstGroup; i < records.size(); i++)
+                {
+                    last = writer.append(new UnsafeBuffer(records.get(i)), 0, records.get(i).length);
+                }
+                final long end = last;
+                await("the groups arrive", () -> exporter.caughtUp() && exporter.ackedIndex() == end);
+                assertEquals(0, exporter.missingMembers(), exporter.stats());
+                assertEquals(s.groupSpans(), r.spans().size());
+                assertTrue(r.spans().stream().noneMatch(sp -> attributes(sp).containsKey("tapio.event.missing")));
+            }
+        }
+        finally
+        {
+            writer.close();
         }
     }
 
