@@ -213,7 +213,7 @@ public final class RunCommand implements Callable<Integer>
         {
             try
             {
-                otel = OtelExporter.create(JournalSection.settings(cfg), otelSettings, err).start();
+                otel = OtelExporter.create(JournalSection.settings(cfg), otelSettings, engine.counters(), err).start();
             }
             catch (final java.io.IOException | RuntimeException e)
             {

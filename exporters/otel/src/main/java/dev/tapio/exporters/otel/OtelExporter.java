@@ -1,5 +1,6 @@
 package dev.tapio.exporters.otel;
 
+import dev.tapio.engine.metrics.EngineCounters;
 import dev.tapio.journal.JournalReader;
 import dev.tapio.journal.JournalRecords;
 import dev.tapio.journal.JournalSettings;
@@ -16,6 +17,7 @@ import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -45,6 +47,19 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class OtelExporter implements AutoCloseable
 {
+    /** Spans the collector accepted. */
+    public static final String SPANS_EXPORTED = "tapio_otel_spans_exported_total";
+    /** Group records mapped to traces (exported, or in a batch being exported). */
+    public static final String GROUPS_MAPPED = "tapio_otel_groups_total";
+    /** Export attempts that failed and were retried. */
+    public static final String EXPORT_FAILURES = "tapio_otel_export_failures_total";
+    /** Group members whose event was no longer cached (sent with their id only). */
+    public static final String MEMBERS_MISSING = "tapio_otel_members_missing_total";
+    /** Grouped events evicted from the cache before their group arrived. */
+    public static final String EVENTS_EVICTED = "tapio_otel_events_evicted_total";
+    /** Uncorrelated events sent as single-span traces. */
+    public static final String EVENTS_SAMPLED = "tapio_otel_events_sampled_total";
+
     private static final long IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
     private final JournalSettings journal;
@@ -60,9 +75,9 @@ public final class OtelExporter implements AutoCloseable
     private boolean started;
     private boolean stopped;
     private volatile long drainDeadline = Long.MAX_VALUE;
-    private volatile long exportedSpans;
+    private final AtomicCounter exportedSpans;
+    private final AtomicCounter failedExports;
     private volatile long exportedGroups;
-    private volatile long failedExports;
     private volatile long ackedIndex;
     private volatile boolean caughtUp;
     private volatile Throwable failure;
@@ -72,8 +87,10 @@ public final class OtelExporter implements AutoCloseable
     private int firstTemplate;
 
     private OtelExporter(final JournalSettings journal, final OtelSettings settings, final SpanExporter exporter,
-        final PrintStream log) throws IOException
+        final EngineCounters counters, final PrintStream log) throws IOException
     {
+        this.exportedSpans = counters.counter(SPANS_EXPORTED);
+        this.failedExports = counters.counter(EXPORT_FAILURES);
         this.journal = journal;
         this.settings = settings;
         this.exporter = exporter;
@@ -81,7 +98,7 @@ public final class OtelExporter implements AutoCloseable
         this.tailer = JournalTailer.open(journal, settings.tailerName());
         this.ackedIndex = tailer.ackedIndex();
         this.mapper = new TraceMapper(settings, Resource.getDefault().merge(Resource.create(
-            Attributes.of(AttributeKey.stringKey("service.name"), "tapio"))));
+            Attributes.of(AttributeKey.stringKey("service.name"), "tapio"))), counters);
         this.thread = new Thread(this::run, "tapio-otel");
         this.thread.setDaemon(true);
     }
@@ -90,14 +107,21 @@ public final class OtelExporter implements AutoCloseable
     public static OtelExporter create(final JournalSettings journal, final OtelSettings settings, final PrintStream log)
         throws IOException
     {
-        return create(journal, settings, spanExporter(settings), log);
+        return create(journal, settings, spanExporter(settings), new EngineCounters(), log);
+    }
+
+    /** As {@link #create(JournalSettings, OtelSettings, PrintStream)}, counting into {@code counters} (e.g. the engine's). */
+    public static OtelExporter create(final JournalSettings journal, final OtelSettings settings,
+        final EngineCounters counters, final PrintStream log) throws IOException
+    {
+        return create(journal, settings, spanExporter(settings), counters, log);
     }
 
     /** An exporter that hands its spans to {@code exporter} (which it shuts down on close), not started. */
     public static OtelExporter create(final JournalSettings journal, final OtelSettings settings,
-        final SpanExporter exporter, final PrintStream log) throws IOException
+        final SpanExporter exporter, final EngineCounters counters, final PrintStream log) throws IOException
     {
-        return new OtelExporter(journal, settings, exporter, log);
+        return new OtelExporter(journal, settings, exporter, counters, log);
     }
 
     /** The SDK's OTLP span exporter for the settings; its own retries use the settings' backoff. */
@@ -289,12 +313,12 @@ public final class OtelExporter implements AutoCloseable
             result.join(settings.exportTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
             if (result.isDone() && result.isSuccess())
             {
-                exportedSpans += to - from;
+                exportedSpans.getAndAddRelease(to - from);
                 from = to;
                 backoff = settings.minBackoff().toNanos();
                 continue;
             }
-            failedExports++;
+            failedExports.incrementRelease();
             if (!running && System.nanoTime() > drainDeadline)
             {
                 return false;
@@ -314,7 +338,7 @@ public final class OtelExporter implements AutoCloseable
     /** Spans the collector accepted since start. */
     public long exportedSpans()
     {
-        return exportedSpans;
+        return exportedSpans.get();
     }
 
     /** Groups exported as traces since start. */
@@ -326,7 +350,7 @@ public final class OtelExporter implements AutoCloseable
     /** Export attempts that failed (each retried after a backoff). */
     public long failedExports()
     {
-        return failedExports;
+        return failedExports.get();
     }
 
     /** The durable position: the last journal index whose spans were exported (-1: none yet). */
@@ -356,7 +380,7 @@ public final class OtelExporter implements AutoCloseable
     /** Counters of the mapping: groups whose member events were no longer cached, events evicted, events sampled. */
     public String stats()
     {
-        return "otel{groups=" + exportedGroups + ", spans=" + exportedSpans + ", failedExports=" + failedExports +
+        return "otel{groups=" + exportedGroups + ", spans=" + exportedSpans.get() + ", failedExports=" + failedExports.get() +
             ", missingMembers=" + mapper.missingMembers() + ", evictedEvents=" + mapper.evictedEvents() +
             ", sampledEvents=" + mapper.sampledEvents() + "}";
     }

@@ -20,7 +20,9 @@ import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.data.LinkData;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.data.StatusData;
+import dev.tapio.engine.metrics.EngineCounters;
 import org.agrona.DirectBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -98,14 +100,24 @@ final class TraceMapper implements RecordHandler
     private final List<Long> memberTimes = new ArrayList<>();
     private final List<Integer> memberSteps = new ArrayList<>();
     private boolean export = true;
-    private volatile long groups;
-    private volatile long missingMembers;
-    private volatile long evictedEvents;
-    private volatile long sampledEvents;
+    private final AtomicCounter groups;
+    private final AtomicCounter missingMembers;
+    private final AtomicCounter evictedEvents;
+    private final AtomicCounter sampledEvents;
 
     TraceMapper(final OtelSettings settings, final Resource resource)
     {
+        this(settings, resource, new EngineCounters());
+    }
+
+    /** Counts into {@code counters} ({@code tapio_otel_*}, see the module's README). */
+    TraceMapper(final OtelSettings settings, final Resource resource, final EngineCounters counters)
+    {
         this.resource = resource;
+        this.groups = counters.counter(OtelExporter.GROUPS_MAPPED);
+        this.missingMembers = counters.counter(OtelExporter.MEMBERS_MISSING);
+        this.evictedEvents = counters.counter(OtelExporter.EVENTS_EVICTED);
+        this.sampledEvents = counters.counter(OtelExporter.EVENTS_SAMPLED);
         final double ratio = settings.sampleUncorrelated();
         this.sampleBound = ratio >= 1 ? Long.MAX_VALUE : (long)(ratio * Long.MAX_VALUE);
         final int capacity = settings.eventCache();
@@ -118,7 +130,7 @@ final class TraceMapper implements RecordHandler
             {
                 if (size() > capacity)
                 {
-                    evictedEvents++;
+                    evictedEvents.incrementRelease();
                     return true;
                 }
                 return false;
@@ -155,22 +167,22 @@ final class TraceMapper implements RecordHandler
 
     long groups()
     {
-        return groups;
+        return groups.get();
     }
 
     long missingMembers()
     {
-        return missingMembers;
+        return missingMembers.get();
     }
 
     long evictedEvents()
     {
-        return evictedEvents;
+        return evictedEvents.get();
     }
 
     long sampledEvents()
     {
-        return sampledEvents;
+        return sampledEvents.get();
     }
 
     @Override
@@ -210,7 +222,7 @@ final class TraceMapper implements RecordHandler
             members.put(m.eventId(), m);
             return;
         }
-        sampledEvents++;
+        sampledEvents.incrementRelease();
         final SpanContext context = context(traceHi, traceLo, m.spanId());
         out.add(new TapioSpanData(m.type(), context, SpanContext.getInvalid(), status(m.failure()), m.timestamp(),
             m.timestamp(), m.attributes(), List.of(), resource));
@@ -331,7 +343,7 @@ final class TraceMapper implements RecordHandler
             }
             return;
         }
-        groups++;
+        groups.incrementRelease();
         boolean failed = false;
         final int n = memberIds.size();
         for (int i = 0; i < n; i++)
@@ -353,7 +365,7 @@ final class TraceMapper implements RecordHandler
             }
             else
             {
-                missingMembers++;
+                missingMembers.incrementRelease();
                 name = "tapio.event";
                 spanId = fallbackSpanId(id);
                 failure = false;
