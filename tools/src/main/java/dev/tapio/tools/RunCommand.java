@@ -297,6 +297,15 @@ public final class RunCommand implements Callable<Integer>
                     "; the records not exported stay in the journal and go with the next run");
             }
             summary.set("otel", otelSummary(otel, otelSettings, caughtUp));
+            // The summary's counters were read before the exporter's drain: refresh its own.
+            final ObjectNode counters = (ObjectNode)summary.get("counters");
+            engine.counters().snapshot().forEach((k, v) ->
+            {
+                if (k.startsWith("tapio_otel_"))
+                {
+                    counters.put(k, v);
+                }
+            });
         }
         summaryOut.println(Reports.JSON.writeValueAsString(summary));
         summaryOut.flush();

@@ -142,6 +142,9 @@ class OtelCliTest
             assertEquals(expected[1], otel.get("groups").asLong(), "every group record exported: " + otel);
             assertEquals(expected[2], otel.get("spans").asLong(), "a span per ungrouped event, per listed member and per group: " + otel);
             assertTrue(expected[2] > 0 && requests.get() > 0 && bytes.get() > 0);
+            assertEquals(expected[2], summary.get("counters").get("tapio_otel_spans_exported_total").asLong(),
+                "the exporter counts into the engine's counters");
+            assertEquals(0, summary.get("counters").get("tapio_otel_export_failures_total").asLong());
         }
         finally
         {
