@@ -246,6 +246,7 @@ public final class OtelExporter implements AutoCloseable
         }
         catch (final Throwable t)
         {
+            caughtUp = false;
             failure = t;
             log.println("tapio otel: exporter stopped: " + t);
         }

@@ -276,6 +276,32 @@ class OtelExporterTest
     }
 
     @Test
+    void stoppingWhileTheCollectorIsDownGivesUpAfterTheDrainAndAcksNothing() throws Exception
+    {
+        final JournalSettings journal = JournalSettings.builder().dir(tmp.resolve("journal")).build();
+        JournaledScenario.journal("crash-loop", journal);
+        final OtelSettings settings = OtelSettings.builder()
+            .enabled(true)
+            .endpoint("http://127.0.0.1:" + OtlpReceiver.freePort())
+            .exportTimeout(Duration.ofMillis(500))
+            .minBackoff(Duration.ofMillis(20))
+            .maxBackoff(Duration.ofMillis(50))
+            .build();
+        final OtelExporter exporter = OtelExporter.create(journal, settings, System.err).start();
+        await("a failed export", () -> exporter.failedExports() >= 1);
+        final long before = System.nanoTime();
+        assertFalse(exporter.stop(Duration.ofMillis(300)), "not caught up");
+        final long tookMillis = (System.nanoTime() - before) / 1_000_000;
+        assertTrue(tookMillis < 300 + 2 * 500 + 3000, "stop is bounded by the drain and one export: " + tookMillis + " ms");
+        assertEquals(-1, exporter.ackedIndex());
+        assertEquals(0, exporter.exportedSpans());
+        try (JournalTailer tailer = JournalTailer.open(journal, OtelSettings.DEFAULT_TAILER))
+        {
+            assertEquals(-1, tailer.ackedIndex(), "the durable position did not move: the next run sends everything");
+        }
+    }
+
+    @Test
     void sendsEachUncorrelatedEventAsASingleSpanTraceWhenSampledAtRatioOne() throws Exception
     {
         final JournalSettings journal = JournalSettings.builder().dir(tmp.resolve("journal")).build();
