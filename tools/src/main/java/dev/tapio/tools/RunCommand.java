@@ -43,6 +43,9 @@ import java.util.concurrent.TimeUnit;
     description = "Run the node process: sources → decode → correlate → enrich → fan-out → sinks.")
 public final class RunCommand implements Callable<Integer>
 {
+    /** Held so that its level stays set (java.util.logging keeps loggers weakly). */
+    private static final java.util.logging.Logger OTEL_SDK_EXPORTER_LOG = java.util.logging.Logger.getLogger("io.opentelemetry.exporter");
+
     @Option(names = "--config", paramLabel = "FILE", description = "tapio.yaml; default: the embedded defaults")
     Path config;
 
@@ -211,6 +214,8 @@ public final class RunCommand implements Callable<Integer>
         OtelExporter otel = null;
         if (otelSettings.enabled())
         {
+            // The exporter reports failed exports itself, once per doubling count; the SDK's would add a stack trace per retry.
+            OTEL_SDK_EXPORTER_LOG.setLevel(java.util.logging.Level.OFF);
             try
             {
                 otel = OtelExporter.create(JournalSection.settings(cfg), otelSettings, engine.counters(), err).start();

@@ -319,7 +319,15 @@ public final class OtelExporter implements AutoCloseable
                 backoff = settings.minBackoff().toNanos();
                 continue;
             }
-            failedExports.incrementRelease();
+            final long failures = failedExports.incrementRelease() + 1;
+            if (Long.bitCount(failures) == 1)
+            {
+                // 1st, 2nd, 4th, 8th … failure: a collector that is away for long is not reported per retry.
+                final Throwable why = result.getFailureThrowable();
+                log.println("tapio otel: export to " + settings.endpoint() + " failed (" + failures + " times so far): " +
+                    (!result.isDone() ? "no answer within " + 2 * settings.exportTimeout().toMillis() + " ms" :
+                    why != null ? why.toString() : "the collector refused the request") + "; retrying");
+            }
             if (!running && System.nanoTime() > drainDeadline)
             {
                 return false;
