@@ -6,6 +6,9 @@ import dev.tapio.bridge.ClientCounters;
 import dev.tapio.bridge.config.BridgeConfig;
 import dev.tapio.bridge.config.BridgeSection;
 import dev.tapio.bridge.journal.JournalBridge;
+import dev.tapio.exporters.otel.OtelExporter;
+import dev.tapio.exporters.otel.OtelSection;
+import dev.tapio.exporters.otel.OtelSettings;
 import dev.tapio.engine.Engine;
 import dev.tapio.engine.config.ConfigException;
 import dev.tapio.engine.config.TapioConfig;
@@ -35,12 +38,17 @@ import java.util.concurrent.TimeUnit;
  * bridge starts after the engine and, on stop, keeps sending for up to {@code bridge.drainTimeout} after
  * the ring drained, so what was journaled reaches the server (what does not stays in the journal for the
  * next run). With {@code prometheus.enabled} it serves {@code /metrics}, {@code /healthz} and {@code /readyz}
- * from before the engine starts (a taken port fails the start) until after the summary.
+ * from before the engine starts (a taken port fails the start) until after the summary. With
+ * {@code otel.enabled} the OTLP exporter likewise reads the journal through its tailer {@code otel}, starts
+ * after the engine and stops after it (and the bridge) drained, exporting for up to {@code otel.drainTimeout}.
  */
 @Command(name = "run", mixinStandardHelpOptions = true, versionProvider = TapioCli.Version.class,
     description = "Run the node process: sources → decode → correlate → enrich → fan-out → sinks.")
 public final class RunCommand implements Callable<Integer>
 {
+    /** Held so that its level stays set (java.util.logging keeps loggers weakly). */
+    private static final java.util.logging.Logger OTEL_SDK_EXPORTER_LOG = java.util.logging.Logger.getLogger("io.opentelemetry.exporter");
+
     @Option(names = "--config", paramLabel = "FILE", description = "tapio.yaml; default: the embedded defaults")
     Path config;
 
@@ -105,6 +113,7 @@ public final class RunCommand implements Callable<Integer>
     {
         final TapioConfig cfg;
         final BridgeConfig bridgeConfig;
+        final OtelSettings otelSettings;
         try
         {
             if (config == null)
@@ -130,6 +139,7 @@ public final class RunCommand implements Callable<Integer>
                 cfg.withOutput(output);
             }
             bridgeConfig = BridgeSection.config(cfg);
+            otelSettings = OtelSection.settings(cfg);
         }
         catch (final ConfigException e)
         {
@@ -165,14 +175,16 @@ public final class RunCommand implements Callable<Integer>
             .anyMatch(s -> s instanceof FileSink && s.name().equals("file/output") && FileSink.STDOUT.equals(output));
         final PrintStream summaryOut = eventsOnStdout ? err : System.out;
 
-        err.printf(Locale.ROOT, "tapio: node %s, %s threading, %s wait, ring %d x %dB, sources %s, sinks %s%s%n",
+        err.printf(Locale.ROOT, "tapio: node %s, %s threading, %s wait, ring %d x %dB, sources %s, sinks %s%s%s%n",
             engine.settings().nodeName(), engine.threadingMode().name().toLowerCase(Locale.ROOT),
             engine.settings().waitStrategy().configName(), engine.ringSize(), engine.settings().slotSize(),
             names(cfg.sources().stream().map(s -> s.source.name()).toArray(String[]::new)),
             names(java.util.stream.Stream.concat(cfg.sinks().stream(), cfg.sectionSinks().stream())
                 .map(s -> s.name()).toArray(String[]::new)),
             bridgeConfig.enabled ? ", bridge -> " + bridgeConfig.target + " as " +
-                bridgeConfig.nodeIdOr(engine.settings().nodeName()) + (bridgeConfig.tls() ? " (tls)" : "") : "");
+                bridgeConfig.nodeIdOr(engine.settings().nodeName()) + (bridgeConfig.tls() ? " (tls)" : "") : "",
+            otelSettings.enabled() ? ", otel -> " + otelSettings.endpoint() + " (" +
+                otelSettings.protocol().name().toLowerCase(Locale.ROOT) + ")" : "");
         if (prometheus != null)
         {
             err.println("tapio: prometheus metrics on http://" + prometheus.listen() + "/metrics (/healthz, /readyz)");
@@ -186,7 +198,9 @@ public final class RunCommand implements Callable<Integer>
             try
             {
                 stopped.await(engine.settings().shutdownTimeout().toMillis() +
-                    (bridgeConfig.enabled ? bridgeConfig.drainTimeout.toMillis() : 0) + 5_000, TimeUnit.MILLISECONDS);
+                    (bridgeConfig.enabled ? bridgeConfig.drainTimeout.toMillis() : 0) +
+                    (otelSettings.enabled() ? otelSettings.drainTimeout().toMillis() + 2 * otelSettings.exportTimeout().toMillis() : 0) +
+                    5_000, TimeUnit.MILLISECONDS);
             }
             catch (final InterruptedException ignored)
             {
@@ -210,6 +224,28 @@ public final class RunCommand implements Callable<Integer>
                 err.println("tapio run: bridge: " + e.getMessage());
                 engine.stop();
                 stop(prometheus);
+                stopped.countDown();
+                Runtime.getRuntime().removeShutdownHook(hook);
+                return 1;
+            }
+        }
+        OtelExporter otel = null;
+        if (otelSettings.enabled())
+        {
+            // The exporter reports failed exports itself, once per doubling count; the SDK's would add a stack trace per retry.
+            OTEL_SDK_EXPORTER_LOG.setLevel(java.util.logging.Level.OFF);
+            try
+            {
+                otel = OtelExporter.create(JournalSection.settings(cfg), otelSettings, engine.counters(), err).start();
+            }
+            catch (final java.io.IOException | RuntimeException e)
+            {
+                err.println("tapio run: otel: " + e.getMessage());
+                if (bridge != null)
+                {
+                    bridge.close();
+                }
+                engine.stop();
                 stopped.countDown();
                 Runtime.getRuntime().removeShutdownHook(hook);
                 return 1;
@@ -273,6 +309,27 @@ public final class RunCommand implements Callable<Integer>
         {
             summary = summary(engine, System.nanoTime() - start, drained);
         }
+        if (otel != null)
+        {
+            // After the engine drained into the journal (and the bridge, which has its own drain): export the rest.
+            final boolean caughtUp = otel.stop(otelSettings.drainTimeout());
+            if (!caughtUp)
+            {
+                err.println("tapio run: otel: not caught up after drainTimeout " +
+                    dev.tapio.engine.config.Units.formatDuration(otelSettings.drainTimeout()) +
+                    "; the records not exported stay in the journal and go with the next run");
+            }
+            summary.set("otel", otelSummary(otel, otelSettings, caughtUp));
+            // The summary's counters were read before the exporter's drain: refresh its own.
+            final ObjectNode counters = (ObjectNode)summary.get("counters");
+            engine.counters().snapshot().forEach((k, v) ->
+            {
+                if (k.startsWith("tapio_otel_"))
+                {
+                    counters.put(k, v);
+                }
+            });
+        }
         summaryOut.println(Reports.JSON.writeValueAsString(summary));
         summaryOut.flush();
         stop(prometheus);
@@ -320,6 +377,20 @@ public final class RunCommand implements Callable<Integer>
         final ClientCounters b = bridge.counters();
         return String.format(Locale.ROOT, " bridge=%s sent=%d acked=%d resent=%d failures=%d",
             bridge.breakerState().label(), b.recordsSent(), b.recordsAcked(), b.batchesResent(), b.streamFailures());
+    }
+
+    /** The exporter's part of the summary: where it sent, whether it caught up, its counters. */
+    static ObjectNode otelSummary(final OtelExporter otel, final OtelSettings settings, final boolean caughtUp)
+    {
+        final ObjectNode o = Reports.JSON.createObjectNode();
+        o.put("endpoint", settings.endpoint());
+        o.put("caughtUp", caughtUp);
+        o.put("groups", otel.exportedGroups());
+        o.put("spans", otel.exportedSpans());
+        o.put("failedExports", otel.failedExports());
+        o.put("missingMembers", otel.missingMembers());
+        o.put("ackedIndex", otel.ackedIndex());
+        return o;
     }
 
     static ObjectNode bridgeSummary(final JournalBridge bridge, final boolean caughtUp)
