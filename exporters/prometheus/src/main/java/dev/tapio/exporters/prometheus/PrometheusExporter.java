@@ -42,6 +42,7 @@ public final class PrometheusExporter implements AutoCloseable
         readiness = new Readiness(new EngineProbe(engine), nanoClock, settings.stallTimeout().toNanos());
         final CollectorRegistry registry = new CollectorRegistry(true);
         registry.register(new EngineCollector(engine, types, readiness));
+        registry.register(new PatternPredictions(() -> engine.counters().snapshot(), System::currentTimeMillis));
         final HttpServer http;
         try
         {
