@@ -3,26 +3,18 @@ package dev.tapio.ebpf;
 import dev.tapio.codecs.EventDraft;
 import dev.tapio.codecs.sbe.EventType;
 import dev.tapio.engine.Engine;
-import dev.tapio.engine.ThreadingMode;
-import dev.tapio.engine.ring.BackpressurePolicy;
 import dev.tapio.engine.spi.EventView;
 import dev.tapio.engine.spi.Sink;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The kernel collector on the real kernel: processes this test starts are seen as exec and exit events
@@ -35,10 +27,7 @@ class KernelCollectorTest
     @BeforeEach
     void needsTheKernel() throws Exception
     {
-        final String reason = KernelCollector.unavailableReason();
-        Assumptions.assumeTrue(reason == null, () -> "kernel collector unavailable: " + reason);
-        final int uid = (Integer)Files.getAttribute(Path.of("/proc/self"), "unix:uid");
-        Assumptions.assumeTrue(uid == 0, "loading BPF programs needs root (CAP_BPF and CAP_PERFMON); uid is " + uid);
+        KernelTestSupport.assumeKernelCollector();
     }
 
     /** Counts what reaches fan-out, by kind and command, decoding each event (test code: it may allocate). */
@@ -86,25 +75,15 @@ class KernelCollectorTest
     {
         final KernelCollector kernel = new KernelCollector("kernel", KernelSettings.defaults());
         final Counting sink = new Counting();
-        final Engine engine = Engine.builder()
-            .threading(ThreadingMode.SHARED)
-            .nodeName("kernel-test")
-            .source(kernel, BackpressurePolicy.BLOCK)
-            .sink(sink)
-            .build()
-            .start();
+        final Engine engine = KernelTestSupport.start(kernel, sink);
         try
         {
-            until(() -> "healthy".equals(kernel.health()) || kernel.health().startsWith("unavailable"),
-                Duration.ofSeconds(30), kernel::health);
-            assertEquals("healthy", kernel.health());
-
             final Process p = new ProcessBuilder("sh", "-c", "for i in $(seq 2000); do /bin/true; done; exit 3")
                 .inheritIO().start();
             assertEquals(3, p.waitFor());
             final long shPid = p.pid();
 
-            until(() -> sink.count("KERNEL_PROCESS_EXIT/true/0") >= 2000 && sink.exitOfPid.containsKey(shPid),
+            KernelTestSupport.until(() -> sink.count("KERNEL_PROCESS_EXIT/true/0") >= 2000 && sink.exitOfPid.containsKey(shPid),
                 Duration.ofSeconds(30), () -> sink.counts + " sh exit " + sink.exitOfPid.get(shPid));
             assertTrue(sink.count("KERNEL_PROCESS_EXEC/true") >= 2000, sink.counts::toString);
             assertEquals("sh/3/exited with code 3", sink.exitOfPid.get(shPid));
@@ -129,19 +108,5 @@ class KernelCollectorTest
         assertEquals(last[KernelNative.STAT_KERNEL + KernelRecord.EXEC], c.get("tapio_kernel_emitted_total{source=\"kernel\",kind=\"exec\"}"));
         assertTrue(c.get("tapio_kernel_emitted_total{source=\"kernel\",kind=\"exec\"}") >= 2000, c::toString);
         assertEquals(engine.counters().totalIn(), last[KernelNative.STAT_RECEIVED], "every record received went into the ring");
-    }
-
-    private static void until(final BooleanSupplier condition, final Duration timeout, final Supplier<Object> what)
-        throws InterruptedException
-    {
-        final long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean())
-        {
-            if (System.nanoTime() > deadline)
-            {
-                fail("not within " + timeout + ": " + what.get());
-            }
-            Thread.sleep(5); // polling with a deadline
-        }
     }
 }

@@ -3,8 +3,6 @@ package dev.tapio.ebpf;
 import dev.tapio.codecs.EventDraft;
 import dev.tapio.codecs.sbe.EventType;
 import dev.tapio.engine.Engine;
-import dev.tapio.engine.ThreadingMode;
-import dev.tapio.engine.ring.BackpressurePolicy;
 import dev.tapio.engine.spi.EventView;
 import dev.tapio.engine.spi.Sink;
 import org.junit.jupiter.api.Assumptions;
@@ -19,7 +17,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * A process in a cgroup named the way containerd names a Kubernetes container gets that container's
@@ -34,10 +31,7 @@ class KernelContainerTest
     @BeforeEach
     void needsTheKernel() throws Exception
     {
-        final String reason = KernelCollector.unavailableReason();
-        Assumptions.assumeTrue(reason == null, () -> "kernel collector unavailable: " + reason);
-        final int uid = (Integer)Files.getAttribute(Path.of("/proc/self"), "unix:uid");
-        Assumptions.assumeTrue(uid == 0, "loading BPF programs and making cgroups need root; uid is " + uid);
+        KernelTestSupport.assumeKernelCollector();
         Assumptions.assumeTrue(CGROUP2 != null && Files.isRegularFile(CGROUP2.resolve("cgroup.procs")),
             "no cgroup v2 file system mounted (/proc/self/mountinfo)");
     }
@@ -51,10 +45,7 @@ class KernelContainerTest
         Files.createDirectories(leaf);
         final List<String> seen = new CopyOnWriteArrayList<>();
         final KernelCollector kernel = new KernelCollector("kernel", KernelSettings.defaults());
-        final Engine engine = Engine.builder()
-            .threading(ThreadingMode.SHARED)
-            .source(kernel, BackpressurePolicy.BLOCK)
-            .sink(new Sink()
+        final Engine engine = KernelTestSupport.start(kernel, new Sink()
             {
                 final EventDraft d = new EventDraft();
 
@@ -73,34 +64,16 @@ class KernelContainerTest
                         seen.add(d.text(EventDraft.CONTAINER_ID) + " " + d.text(EventDraft.POD_UID));
                     }
                 }
-            })
-            .build()
-            .start();
+            });
         try
         {
-            final long deadline = System.nanoTime() + 30_000_000_000L;
-            while (!"healthy".equals(kernel.health()))
-            {
-                if (System.nanoTime() > deadline || kernel.health().startsWith("unavailable"))
-                {
-                    fail("collector: " + kernel.health());
-                }
-                Thread.sleep(5); // polling with a deadline
-            }
             // A copy of /bin/true named tapio-ctr-true, so nothing else on the machine matches its comm.
             final Path exe = Files.copy(Path.of("/bin/true"), Files.createTempDirectory("tapio-ctr").resolve("tapio-ctr-true"));
             exe.toFile().setExecutable(true);
             final Process p = new ProcessBuilder("sh", "-c", "echo $$ > " + leaf.resolve("cgroup.procs") + " && exec " + exe)
                 .inheritIO().start();
             assertEquals(0, p.waitFor());
-            while (seen.isEmpty())
-            {
-                if (System.nanoTime() > deadline)
-                {
-                    fail("no exec event of tapio-ctr-true");
-                }
-                Thread.sleep(5); // polling with a deadline
-            }
+            KernelTestSupport.until(() -> !seen.isEmpty(), java.time.Duration.ofSeconds(30), () -> "no exec event of tapio-ctr-true");
             assertEquals(List.of(CgroupResolverTest.ID + " " + CgroupResolverTest.POD), seen);
             Files.delete(exe);
         }

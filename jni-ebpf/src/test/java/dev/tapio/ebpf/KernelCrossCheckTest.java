@@ -3,8 +3,6 @@ package dev.tapio.ebpf;
 import dev.tapio.codecs.EventDraft;
 import dev.tapio.codecs.sbe.EventType;
 import dev.tapio.engine.Engine;
-import dev.tapio.engine.ThreadingMode;
-import dev.tapio.engine.ring.BackpressurePolicy;
 import dev.tapio.engine.spi.EventView;
 import dev.tapio.engine.spi.Sink;
 import org.junit.jupiter.api.Assumptions;
@@ -40,10 +38,7 @@ class KernelCrossCheckTest
     @BeforeEach
     void needsTheKernelAndBpftrace() throws Exception
     {
-        final String reason = KernelCollector.unavailableReason();
-        Assumptions.assumeTrue(reason == null, () -> "kernel collector unavailable: " + reason);
-        final int uid = (Integer)Files.getAttribute(Path.of("/proc/self"), "unix:uid");
-        Assumptions.assumeTrue(uid == 0, "loading BPF programs needs root; uid is " + uid);
+        KernelTestSupport.assumeKernelCollector();
         Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/bpftrace")),
             "bpftrace not installed (Debian: apt-get install bpftrace)");
         Assumptions.assumeTrue(Files.isReadable(Path.of("/sys/kernel/tracing/events/sched/sched_process_exec/id")),
@@ -56,10 +51,7 @@ class KernelCrossCheckTest
         final Set<Long> execs = ConcurrentHashMap.newKeySet();
         final Set<Long> exits = ConcurrentHashMap.newKeySet();
         final KernelCollector kernel = new KernelCollector("kernel", KernelSettings.defaults());
-        final Engine engine = Engine.builder()
-            .threading(ThreadingMode.SHARED)
-            .source(kernel, BackpressurePolicy.BLOCK)
-            .sink(new Sink()
+        final Engine engine = KernelTestSupport.start(kernel, new Sink()
             {
                 final EventDraft d = new EventDraft();
 
@@ -85,9 +77,7 @@ class KernelCrossCheckTest
                         }
                     }
                 }
-            })
-            .build()
-            .start();
+            });
         final Set<Long> bpfExecs = ConcurrentHashMap.newKeySet();
         final Set<Long> bpfExits = ConcurrentHashMap.newKeySet();
         final Process bpftrace = new ProcessBuilder("bpftrace", "-e",
