@@ -105,6 +105,8 @@ public final class Correlator
     private final long[] gDeadline;
     private final int[] gMembers;
     private final int[] gSatisfied;
+    /** Required steps matched so far (the group's progress, 0 … required − 1 while open). */
+    private final byte[] gMatched;
     private final int[] gSeen;
     private final boolean[] gCauseSeen;
     private final int[] gExitCode;
@@ -166,7 +168,7 @@ public final class Correlator
         }
         this.listener = listener;
         this.counters = counters;
-        counters.patterns(patterns);
+        counters.patterns(patterns, requiredSteps(patterns));
         this.cache = new EntityCache(settings.entityCacheSize);
         this.localNode = settings.nodeName.getBytes(StandardCharsets.UTF_8);
         this.impact = new ImpactLookup(rules.impact());
@@ -234,6 +236,7 @@ public final class Correlator
         gDeadline = new long[capacity];
         gMembers = new int[capacity];
         gSatisfied = new int[capacity];
+        gMatched = new byte[capacity];
         gSeen = new int[capacity];
         gCauseSeen = new boolean[capacity];
         gExitCode = new int[capacity];
@@ -258,10 +261,24 @@ public final class Correlator
         record = new UnsafeBuffer(new byte[64 * 1024]);
     }
 
+    /** The number of required (not optional) steps of each pattern. */
+    private static int[] requiredSteps(final Pattern[] patterns)
+    {
+        final int[] out = new int[patterns.length];
+        for (int p = 0; p < patterns.length; p++)
+        {
+            for (final Step s : patterns[p].steps)
+            {
+                out[p] += s.optional ? 0 : 1;
+            }
+        }
+        return out;
+    }
+
     /** Heap bytes one group slot takes (all preallocated for max-groups). */
     public static long bytesPerGroup(final int maxMembers)
     {
-        final double fixed = 4 + 1 + 1 + 4 + KEY_MAX + 8 * 9 + 4 * 3 + 1 + 4 + 1 + 4 + 1 + 1 +
+        final double fixed = 4 + 1 + 1 + 1 + 4 + KEY_MAX + 8 * 9 + 4 * 3 + 1 + 4 + 1 + 4 + 1 + 1 +
             Template.STRING_FIELDS * (CTX_WIDTH + 1) + 4 /* free */ + 8 /* heap + pos */ + 2 * 16 / 0.65;
         return (long)Math.ceil(fixed) + maxMembers * 17L;
     }
@@ -510,6 +527,8 @@ public final class Correlator
         gEnd[g] = ts;
         gMembers[g] = 0;
         gSatisfied[g] = 0;
+        gMatched[g] = 0;
+        counters.openAt[p][0].incrementRelease();
         gSeen[g] = 0;
         gCauseSeen[g] = false;
         gHasExitCode[g] = false;
@@ -576,12 +595,24 @@ public final class Correlator
                 gSatisfied[g] |= bit;
             }
             computeImpact(g, pattern);
-            if ((gSatisfied[g] & requiredMask[p]) == requiredMask[p])
+            final int matched = Integer.bitCount(gSatisfied[g] & requiredMask[p]);
+            final boolean completes = (gSatisfied[g] & requiredMask[p]) == requiredMask[p];
+            if (completes || matched != gMatched[g])
+            {
+                counters.openAt[p][gMatched[g]].decrementRelease();
+                if (!completes)
+                {
+                    counters.openAt[p][matched].incrementRelease();
+                }
+                gMatched[g] = (byte)matched;
+            }
+            if (completes)
             {
                 gState[g] = COMPLETE;
                 openCount--;
                 counters.complete.incrementRelease();
                 counters.completeBy[p].incrementRelease();
+                counters.ended(p, matched, true);
                 emit(g, GroupStatus.COMPLETE);
                 gDeadline[g] = watermark + settings.retentionNanos;
             }
@@ -1007,6 +1038,11 @@ public final class Correlator
     {
         final Pattern pattern = patterns[gPattern[g]];
         openCount--;
+        counters.openAt[gPattern[g]][gMatched[g]].decrementRelease();
+        if (status == GroupStatus.EXPIRED)
+        {
+            counters.ended(gPattern[g], gMatched[g], false);
+        }
         if (gMembers[g] >= pattern.minEvents)
         {
             if (status == GroupStatus.EXPIRED)
@@ -1033,6 +1069,7 @@ public final class Correlator
         if (gState[g] == OPEN)
         {
             openCount--;
+            counters.openAt[gPattern[g]][gMatched[g]].decrementRelease();
         }
         if (index.get(gIndexHash[g]) == g)
         {

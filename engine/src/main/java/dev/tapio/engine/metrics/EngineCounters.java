@@ -34,11 +34,15 @@ public final class EngineCounters
     public static final String REASON_MALFORMED_JSON = "malformed_json";
     public static final String REASON_STOPPED = "stopped";
 
-    private static final int MAX_COUNTERS = 1024;
+    /** Series that did not fit in the counters buffer: they still count, but are not exported. */
+    public static final String UNREGISTERED = "tapio_counters_unregistered_total";
+
+    private static final int MAX_COUNTERS = 4096;
 
     private final CountersManager manager;
     private final Map<String, AtomicCounter> byLabel = new ConcurrentHashMap<>();
     private final AtomicCounter eventsOut;
+    private final AtomicCounter unregistered;
 
     public EngineCounters()
     {
@@ -47,6 +51,7 @@ public final class EngineCounters
         final UnsafeBuffer values = new UnsafeBuffer(
             ByteBuffer.allocateDirect(MAX_COUNTERS * CountersManager.COUNTER_LENGTH));
         manager = new CountersManager(metadata, values);
+        unregistered = counter(UNREGISTERED);
         eventsOut = counter(EVENTS_OUT);
     }
 
@@ -60,8 +65,22 @@ public final class EngineCounters
         }
         synchronized (this)
         {
-            return byLabel.computeIfAbsent(label, manager::newCounter);
+            return byLabel.computeIfAbsent(label, this::allocate);
         }
+    }
+
+    /**
+     * A counter in the shared buffer or, once that is full (4,096 series), a detached one: it still counts
+     * for its owner but is not exported, and {@value #UNREGISTERED} says how many such series exist.
+     */
+    private AtomicCounter allocate(final String label)
+    {
+        if (manager.available() > 0 || unregistered == null)
+        {
+            return manager.newCounter(label);
+        }
+        unregistered.increment();
+        return new AtomicCounter(new UnsafeBuffer(ByteBuffer.allocateDirect(CountersManager.COUNTER_LENGTH)), 0);
     }
 
     public AtomicCounter eventsIn(final String source)

@@ -11,14 +11,19 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
- * Predictive metrics per correlation pattern, computed at scrape time from the engine's
- * {@code tapio_correlation_pattern_groups_total{pattern,status}} counters (nothing on the hot path):
+ * Predictive metrics per correlation pattern, computed at scrape time from the engine's correlation counters
+ * (nothing on the hot path):
  *
  * <ul>
- *   <li>{@code tapio_group_completion_probability{pattern}}: the probability that an open group of the
- *   pattern completes, from what closed so far: (complete + 1) / (complete + expired + 2) (Laplace's rule
- *   of succession, so a pattern with no history says 0.5, not 0 or 1). Limit: per pattern, not per open
- *   group: it does not weigh how many steps a given group has already matched.</li>
+ *   <li>{@code tapio_group_completion_probability{pattern,matched}}: the probability that an open group of the
+ *   pattern which has matched {@code matched} of its required steps completes, judged by every earlier group
+ *   that was at that point: (complete + 1) / (complete + expired + 2) over
+ *   {@code tapio_correlation_progress_total{pattern,matched,outcome}} (Laplace's rule of succession, so a
+ *   point with no history says 0.5, not 0 or 1). Every open group is at exactly one such point
+ *   ({@code tapio_correlation_open_groups{pattern,matched}} says how many are), so this is the probability
+ *   of each open group, with one series per point instead of one per group (bounded cardinality). Limits:
+ *   it weighs how far a group got, not which steps nor how long ago; groups flushed open at shutdown have no
+ *   outcome and do not count.</li>
  *   <li>{@code tapio_pattern_groups_forecast{pattern}}: groups of the pattern expected to open in the next
  *   minute, by Holt's linear trend (double exponential smoothing, level α = 0.5, trend β = 0.3) over the
  *   per-minute counts of opened groups; and {@code tapio_pattern_groups_forecast_error{pattern}}, the mean
@@ -120,44 +125,58 @@ final class PatternPredictions extends Collector
     @Override
     public synchronized List<MetricFamilySamples> collect()
     {
-        final Map<String, long[]> byPattern = new TreeMap<>();     // opened, complete, expired
+        final Map<String, Long> opened = new TreeMap<>();
+        final Map<List<String>, long[]> progress = new TreeMap<>(PatternPredictions::compareLabels);   // complete, expired
         for (final Map.Entry<String, Long> e : counters.get().entrySet())
         {
-            if (!e.getKey().startsWith(CorrelationCounters.PATTERN_GROUPS + "{"))
+            final String key = e.getKey();
+            final boolean groups = key.startsWith(CorrelationCounters.PATTERN_GROUPS + "{");
+            if (!groups && !key.startsWith(CorrelationCounters.PROGRESS + "{"))
             {
                 continue;
             }
-            final CounterName n = CounterName.parse(e.getKey());
+            final CounterName n = CounterName.parse(key);
             if (n == null)
             {
                 continue;
             }
-            final int p = n.labelNames().indexOf("pattern");
-            final int s = n.labelNames().indexOf("status");
-            if (p < 0 || s < 0)
+            final String pattern = label(n, "pattern");
+            if (pattern == null)
             {
                 continue;
             }
-            final long[] v = byPattern.computeIfAbsent(n.labelValues().get(p), k -> new long[3]);
-            final String status = n.labelValues().get(s);
-            final int i = "opened".equals(status) ? 0 : "complete".equals(status) ? 1 : "expired".equals(status) ? 2 : -1;
-            if (i >= 0)
+            if (groups)
             {
-                v[i] = e.getValue();
+                if ("opened".equals(label(n, "status")))
+                {
+                    opened.put(pattern, e.getValue());
+                }
+                continue;
             }
+            final String matched = label(n, "matched");
+            final String outcome = label(n, "outcome");
+            final int i = "complete".equals(outcome) ? 0 : "expired".equals(outcome) ? 1 : -1;
+            if (matched != null && i >= 0)
+            {
+                progress.computeIfAbsent(List.of(pattern, matched), k -> new long[2])[i] = e.getValue();
+            }
+        }
+        final List<MetricFamilySamples.Sample> completion = new ArrayList<>();
+        for (final Map.Entry<List<String>, long[]> e : progress.entrySet())
+        {
+            final long[] v = e.getValue();
+            completion.add(new MetricFamilySamples.Sample(COMPLETION, List.of("pattern", "matched"), e.getKey(),
+                (v[0] + 1.0) / (v[0] + v[1] + 2.0)));
         }
         final long minute = Math.floorDiv(clockMillis.getAsLong(), MINUTE_MILLIS);
         final List<String> labelNames = List.of("pattern");
-        final List<MetricFamilySamples.Sample> completion = new ArrayList<>();
         final List<MetricFamilySamples.Sample> forecast = new ArrayList<>();
         final List<MetricFamilySamples.Sample> error = new ArrayList<>();
-        for (final Map.Entry<String, long[]> e : byPattern.entrySet())
+        for (final Map.Entry<String, Long> e : opened.entrySet())
         {
-            final long[] v = e.getValue();
             final List<String> labels = List.of(e.getKey());
-            completion.add(new MetricFamilySamples.Sample(COMPLETION, labelNames, labels, (v[1] + 1.0) / (v[1] + v[2] + 2.0)));
             final Holt h = forecasts.computeIfAbsent(e.getKey(), k -> new Holt());
-            h.observe(minute, v[0]);
+            h.observe(minute, e.getValue());
             if (!Double.isNaN(h.forecast()))
             {
                 forecast.add(new MetricFamilySamples.Sample(FORECAST, labelNames, labels, h.forecast()));
@@ -168,11 +187,31 @@ final class PatternPredictions extends Collector
             }
         }
         return List.of(
-            new MetricFamilySamples(COMPLETION, Type.GAUGE, "Probability that an open group of the pattern completes, " +
-                "from the groups closed so far: (complete + 1) / (complete + expired + 2).", completion),
+            new MetricFamilySamples(COMPLETION, Type.GAUGE, "Probability that an open group of the pattern that has " +
+                "matched this many required steps completes, from the earlier groups at that point: " +
+                "(complete + 1) / (complete + expired + 2).", completion),
             new MetricFamilySamples(FORECAST, Type.GAUGE, "Groups of the pattern expected to open in the next minute " +
                 "(Holt's linear trend over per-minute counts).", forecast),
             new MetricFamilySamples(FORECAST_ERROR, Type.GAUGE, "Mean absolute error of the one-minute-ahead forecasts " +
                 "of tapio_pattern_groups_forecast so far, in groups per minute.", error));
+    }
+
+    private static String label(final CounterName n, final String name)
+    {
+        final int i = n.labelNames().indexOf(name);
+        return i < 0 ? null : n.labelValues().get(i);
+    }
+
+    /** Pattern by name, then matched steps as a number (so 10 sorts after 9). */
+    private static int compareLabels(final List<String> a, final List<String> b)
+    {
+        final int c = a.get(0).compareTo(b.get(0));
+        if (c != 0)
+        {
+            return c;
+        }
+        final int x = a.get(1).length();
+        final int y = b.get(1).length();
+        return x != y ? Integer.compare(x, y) : a.get(1).compareTo(b.get(1));
     }
 }

@@ -23,7 +23,7 @@ class PatternPredictionsTest
         return "tapio_correlation_pattern_groups_total{pattern=\"" + pattern + "\",status=\"" + status + "\"}";
     }
 
-    private Double value(final String family, final String pattern)
+    private Double value(final String family, final String... labels)
     {
         for (final MetricFamilySamples f : predictions.collect())
         {
@@ -31,7 +31,7 @@ class PatternPredictionsTest
             {
                 for (final MetricFamilySamples.Sample s : f.samples)
                 {
-                    if (s.labelValues.equals(List.of(pattern)))
+                    if (s.labelValues.equals(List.of(labels)))
                     {
                         return s.value;
                     }
@@ -41,17 +41,26 @@ class PatternPredictionsTest
         return null;
     }
 
-    @Test
-    void completionProbabilityFollowsWhatClosedWithLaplaceSmoothing()
+    private static String progress(final String pattern, final int matched, final String outcome)
     {
-        counters.put(key("crash-loop", "opened"), 5L);
-        counters.put(key("crash-loop", "complete"), 3L);
-        counters.put(key("crash-loop", "expired"), 1L);
-        counters.put(key("pod-startup", "opened"), 2L);
-        counters.put(key("pod-startup", "complete"), 0L);
-        counters.put(key("pod-startup", "expired"), 0L);
-        assertEquals(4.0 / 6.0, value(PatternPredictions.COMPLETION, "crash-loop"), 1e-9);
-        assertEquals(0.5, value(PatternPredictions.COMPLETION, "pod-startup"), 1e-9, "no history: even odds");
+        return "tapio_correlation_progress_total{pattern=\"" + pattern + "\",matched=\"" + matched +
+            "\",outcome=\"" + outcome + "\"}";
+    }
+
+    @Test
+    void completionProbabilityOfAnOpenGroupDependsOnHowManyStepsItMatchedWithLaplaceSmoothing()
+    {
+        // crash-loop: of 6 groups at 1 matched step, 2 completed; of the 3 that reached 2 steps, 2 completed.
+        counters.put(progress("crash-loop", 1, "complete"), 2L);
+        counters.put(progress("crash-loop", 1, "expired"), 4L);
+        counters.put(progress("crash-loop", 2, "complete"), 2L);
+        counters.put(progress("crash-loop", 2, "expired"), 1L);
+        counters.put(progress("pod-startup", 0, "complete"), 0L);
+        counters.put(progress("pod-startup", 0, "expired"), 0L);
+        assertEquals(3.0 / 8.0, value(PatternPredictions.COMPLETION, "crash-loop", "1"), 1e-9);
+        assertEquals(3.0 / 5.0, value(PatternPredictions.COMPLETION, "crash-loop", "2"), 1e-9);
+        assertEquals(0.5, value(PatternPredictions.COMPLETION, "pod-startup", "0"), 1e-9, "no history: even odds");
+        assertEquals(null, value(PatternPredictions.COMPLETION, "crash-loop", "3"), "no such point");
     }
 
     @Test

@@ -38,7 +38,7 @@ class PrometheusExporterTest
         return b.build().start();
     }
 
-    /** Publishes n events: every third a warning pod restart, the others info pod-running events. */
+    /** Publishes n events, each of its own pod (container web): every third a warning pod restart, the others info pod-running events. */
     static void publish(final Engine engine, final int n)
     {
         final Publisher p = engine.publisher("host", BackpressurePolicy.BLOCK);
@@ -52,6 +52,7 @@ class PrometheusExporterTest
             d.severity = i % 3 == 0 ? Severity.WARNING : Severity.INFO;
             d.text(EventDraft.NAMESPACE).set("shop");
             d.text(EventDraft.POD).set("web-" + i);
+            d.text(EventDraft.CONTAINER).set("web");
             assertEquals(Publisher.ACCEPTED, p.publish(d));
         }
     }

@@ -79,6 +79,15 @@ class PrometheusServerTest
                 assertTrue(p99 > 0 && p99 <= 10, "p99 added latency in seconds from the buckets: " + p99);
                 assertEquals(1024, awaitValue(api, "tapio_ring_capacity", 1024));
                 assertEquals(1, awaitValue(api, "tapio_ready", 1));
+                // Each event is of its own pod. Every third is a restart: it opens a crash-loop group that has matched
+                // none of its required steps (the restarts step needs three); the others open pod-startup groups that
+                // have matched one. None has ended, so each point has even odds.
+                assertEquals(n / 3, awaitValue(api, "sum(tapio_correlation_open_groups{pattern=\"crash-loop\"})", n / 3));
+                assertEquals(n / 3, awaitValue(api, "tapio_correlation_open_groups{pattern=\"crash-loop\",matched=\"0\"}", n / 3));
+                assertEquals(n - n / 3, awaitValue(api,
+                    "tapio_correlation_open_groups{pattern=\"pod-startup\",matched=\"1\"}", n - n / 3));
+                assertEquals(0.5, awaitValue(api,
+                    "tapio_group_completion_probability{pattern=\"crash-loop\",matched=\"0\"}", 0.5), "no history: even odds");
             }
             finally
             {
