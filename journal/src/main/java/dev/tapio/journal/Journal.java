@@ -358,7 +358,8 @@ public final class Journal implements AutoCloseable
     }
 
     /**
-     * One housekeeping pass: the free-space guard, then retention by age and disk cap. Safe to call from
+     * One housekeeping pass: the free-space guard, retention by age and disk cap, then each tailer's lag
+     * ({@code tapio_journal_tailer_lag_records{tailer}}). Safe to call from
      * any one thread alongside {@link #append}; the housekeeper thread calls it every {@code checkInterval}.
      */
     public synchronized void housekeep()
@@ -369,6 +370,7 @@ public final class Journal implements AutoCloseable
         }
         checkDisk();
         retention.enforce();
+        retention.tailerLag();
     }
 
     /** The free-space guard alone. */

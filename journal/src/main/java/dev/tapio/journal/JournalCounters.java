@@ -17,10 +17,13 @@ import org.agrona.concurrent.status.AtomicCounter;
  * tapio_journal_bytes_deleted_total                         their size
  * tapio_journal_dropped_total{reason="retention",tailer=…}  records deleted before that tailer acked them
  * tapio_journal_syncs_total                                 periodic msyncs done
+ * tapio_journal_tailer_lag_records{tailer=…}                gauge: records appended after that tailer's acked one
+ * tapio_journal_tailer_acked_timestamp_seconds{tailer=…}    gauge: when that tailer last acked (epoch s; 0 never)
  * </pre>
  *
  * <p>Threading: appended and append_failures are written by the appending thread; retention counters
- * by the housekeeper; all are readable from any thread.
+ * and the tailer gauges by the housekeeper (every {@code checkInterval}, from the tailers' position files, so
+ * tailers in other processes are included); all are readable from any thread.
  */
 public final class JournalCounters
 {
@@ -30,6 +33,8 @@ public final class JournalCounters
     public static final String BYTES_DELETED = "tapio_journal_bytes_deleted_total";
     public static final String DROPPED = "tapio_journal_dropped_total";
     public static final String SYNCS = "tapio_journal_syncs_total";
+    public static final String TAILER_LAG = "tapio_journal_tailer_lag_records";
+    public static final String TAILER_ACKED_AT = "tapio_journal_tailer_acked_timestamp_seconds";
 
     public static final String REASON_DISK_FULL = "disk_full";
     public static final String REASON_IO_ERROR = "io_error";
@@ -69,6 +74,18 @@ public final class JournalCounters
     public static String droppedLabel(final String tailer)
     {
         return DROPPED + "{reason=\"" + REASON_RETENTION + "\",tailer=\"" + tailer + "\"}";
+    }
+
+    /** Records appended after {@code tailer}'s acked one (a gauge, created on first use). */
+    public AtomicCounter tailerLag(final String tailer)
+    {
+        return counters.counter(TAILER_LAG + "{tailer=\"" + tailer + "\"}");
+    }
+
+    /** When {@code tailer} last acked, in epoch seconds (a gauge, created on first use). */
+    public AtomicCounter tailerAckedAt(final String tailer)
+    {
+        return counters.counter(TAILER_ACKED_AT + "{tailer=\"" + tailer + "\"}");
     }
 
     /** Records deleted by retention before {@code tailer} acked them (created on first use). */

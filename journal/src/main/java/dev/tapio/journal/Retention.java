@@ -62,6 +62,41 @@ final class Retention
         return true;
     }
 
+    /**
+     * Sets each tailer's lag gauges from the position files: the records appended after its acked one (all
+     * records when it acked none, or when retention deleted the acked one), and when it last acked.
+     */
+    void tailerLag()
+    {
+        final Map<String, long[]> positions = TailerPositions.readAllWithTimes(dir);
+        if (positions.isEmpty() || !ensureQueue())
+        {
+            return;
+        }
+        queue.refreshDirectoryListing();
+        final long first = queue.firstIndex();
+        final long last = queue.lastIndex();
+        for (final Map.Entry<String, long[]> t : positions.entrySet())
+        {
+            final long acked = t.getValue()[0];
+            long lag = 0;
+            if (last >= 0 && first != Long.MAX_VALUE && acked < last)
+            {
+                try
+                {
+                    // countExcerpts counts [from, to): [acked, last) has as many records as (acked, last].
+                    lag = acked < first ? queue.countExcerpts(first, last) + 1 : queue.countExcerpts(acked, last);
+                }
+                catch (final RuntimeException e)
+                {
+                    continue;              // a cycle deleted under us: the next pass sees the new first index
+                }
+            }
+            counters.tailerLag(t.getKey()).setRelease(lag);
+            counters.tailerAckedAt(t.getKey()).setRelease(Math.max(0, t.getValue()[1]) / 1000);
+        }
+    }
+
     /** One retention pass; returns the number of cycle files deleted. */
     int enforce()
     {

@@ -62,6 +62,14 @@ final class TailerPositions
     static Map<String, Long> readAll(final Path journalDir)
     {
         final Map<String, Long> out = new LinkedHashMap<>();
+        readAllWithTimes(journalDir).forEach((name, position) -> out.put(name, position[0]));
+        return out;
+    }
+
+    /** Every tailer's {acked index, epoch ms of that ack} by name; unreadable files are skipped. */
+    static Map<String, long[]> readAllWithTimes(final Path journalDir)
+    {
+        final Map<String, long[]> out = new LinkedHashMap<>();
         final Path d = journalDir.resolve(DIR);
         if (!Files.isDirectory(d))
         {
@@ -80,7 +88,8 @@ final class TailerPositions
                         final ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
                         if (b.getLong(0) == MAGIC)
                         {
-                            out.put(f.substring(0, f.length() - SUFFIX.length()), b.getLong(ACKED_OFFSET));
+                            out.put(f.substring(0, f.length() - SUFFIX.length()),
+                                new long[]{ b.getLong(ACKED_OFFSET), b.getLong(ACKED_AT_OFFSET) });
                         }
                     }
                 }

@@ -65,6 +65,38 @@ class JournalTailerTest
     }
 
     @Test
+    void housekeepingReportsEachTailersLagInRecordsAndWhenItLastAcked() throws Exception
+    {
+        final EngineCounters counters = new EngineCounters();
+        try (Journal journal = Journal.open(settings(), counters);
+            JournalTailer behind = JournalTailer.open(settings(), "otel");
+            JournalTailer idle = JournalTailer.open(settings(), "webhook.a"))
+        {
+            final List<Long> indices = new ArrayList<>();
+            for (int i = 0; i < 100; i++)
+            {
+                final byte[] e = Records.event(i, Records.TIME + i);
+                indices.add(journal.append(Records.direct(e, 0), 0, e.length));
+            }
+            final long before = System.currentTimeMillis() / 1000;
+            assertEquals(range(0, 40), drain(behind, 40));
+            behind.ack(indices.get(39));
+            journal.housekeep();
+            final java.util.Map<String, Long> s = counters.snapshot();
+            assertEquals(60L, s.get("tapio_journal_tailer_lag_records{tailer=\"otel\"}"));
+            assertEquals(100L, s.get("tapio_journal_tailer_lag_records{tailer=\"webhook.a\"}"), "acked nothing: all");
+            assertEquals(0L, s.get("tapio_journal_tailer_acked_timestamp_seconds{tailer=\"webhook.a\"}"));
+            final long ackedAt = s.get("tapio_journal_tailer_acked_timestamp_seconds{tailer=\"otel\"}");
+            assertTrue(ackedAt >= before && ackedAt <= System.currentTimeMillis() / 1000 + 1, "acked at " + ackedAt);
+
+            assertEquals(range(40, 100), drain(behind, 100));
+            behind.ack(indices.get(99));
+            journal.housekeep();
+            assertEquals(0L, counters.snapshot().get("tapio_journal_tailer_lag_records{tailer=\"otel\"}"));
+        }
+    }
+
+    @Test
     void resumesAfterTheLastAckedRecordOnReopen() throws Exception
     {
         final List<Long> indices = appendEvents(0, 50);

@@ -64,6 +64,12 @@ final class EngineCollector extends Collector
         Map.entry("tapio_journal_cycles_deleted_total", "Journal cycle files deleted, by reason."),
         Map.entry("tapio_journal_bytes_deleted_total", "Bytes of journal cycle files deleted."),
         Map.entry("tapio_journal_syncs_total", "Journal fsyncs."),
+        Map.entry("tapio_journal_tailer_lag_records", "Records appended after each tailer's acked one (read every journal.checkInterval)."),
+        Map.entry("tapio_journal_tailer_acked_timestamp_seconds", "When each tailer last acked, in Unix seconds (0: never)."),
+        Map.entry("tapio_correlation_open_groups", "Open correlation groups, by pattern and required steps matched so far."),
+        Map.entry("tapio_correlation_progress_total", "Groups that were open with that many required steps matched, by how they ended."),
+        Map.entry("tapio_correlation_pattern_groups_total", "Correlation groups per pattern, by status."),
+        Map.entry("tapio_counters_unregistered_total", "Engine series that did not fit in the counters buffer (not exposed)."),
         Map.entry("tapio_kernel_records_total", "Kernel collector records, by source and result."),
         Map.entry("tapio_kernel_emitted_total", "Kernel records emitted, by source and kind."));
 
