@@ -31,6 +31,9 @@ final class AlertRules
     }
 
     /** The rule file for {@code rules}, as YAML text. */
+    /** The node-health alerts every generated file carries besides one per pattern. */
+    static final int HEALTH_ALERTS = 8;
+
     static String generate(final RuleSet rules, final String source, final String window)
     {
         final List<Object> patternRules = new ArrayList<>();
@@ -69,6 +72,12 @@ final class AlertRules
         health.add(rule("TapioJournalAppendFailures", "sum by (instance, job, reason) (increase(tapio_journal_append_failures_total[" +
             window + "])) > 0", "1m", "critical", "Tapio's journal refuses records on {{ $labels.instance }} ({{ $labels.reason }})",
             "Records are not journaled (disk full or unwritable): what the bridge and exporters read is incomplete."));
+        health.add(rule("TapioJournalTailerStuck", "max by (instance, job, tailer) (tapio_journal_tailer_lag_records) > 0 " +
+            "and on (instance, job, tailer) (time() - max by (instance, job, tailer) (tapio_journal_tailer_acked_timestamp_seconds)) > 300",
+            "5m", "warning", "Journal tailer {{ $labels.tailer }} on {{ $labels.instance }} is not advancing",
+            "It has records to deliver but has not acked one for over 5 minutes: its destination (bridge, OTLP collector, " +
+            "webhook) is down or refusing. Records wait in the journal until retention deletes them (then they are counted " +
+            "in tapio_journal_dropped_total)."));
         health.add(rule("TapioBridgeCircuitOpen", "max by (instance, job) (tapio_bridge_circuit_state) == 1", "5m", "warning",
             "Tapio's bridge to the server is open-circuit on {{ $labels.instance }}",
             "The server is unreachable; events accumulate in the node's journal (bounded by retention)."));
@@ -77,6 +86,10 @@ final class AlertRules
             "Tapio's p99 added latency on {{ $labels.instance }} is {{ $value | humanizeDuration }}",
             "Events take longer than the " + (int)(LATENCY_BUDGET_SECONDS * 1000) + " ms budget from ingest to fan-out."));
 
+        if (health.size() != HEALTH_ALERTS)
+        {
+            throw new IllegalStateException("HEALTH_ALERTS is " + HEALTH_ALERTS + " but " + health.size() + " were built");
+        }
         final Map<String, Object> patterns = new LinkedHashMap<>();
         patterns.put("name", "tapio-patterns");
         patterns.put("rules", patternRules);

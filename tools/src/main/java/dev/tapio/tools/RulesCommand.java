@@ -128,7 +128,8 @@ public final class RulesCommand implements Runnable
             else
             {
                 java.nio.file.Files.writeString(Path.of(output), text);
-                err.printf("tapio rules alerts: %d pattern alerts and 7 health alerts written to %s%n", rules.patterns().size(), output);
+                err.printf("tapio rules alerts: %d pattern alerts and %d health alerts written to %s%n", rules.patterns().size(),
+                    AlertRules.HEALTH_ALERTS, output);
             }
             return 0;
         }

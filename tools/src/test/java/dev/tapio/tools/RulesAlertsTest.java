@@ -32,20 +32,20 @@ class RulesAlertsTest extends CapturedConsole
         final String text = Files.readString(rules);
         for (final String alert : new String[]{ "TapioCascadeFailure", "TapioOomKill", "TapioNodePressure", "TapioCrashLoop",
             "TapioPodStartup", "TapioNetworkDegradation", "TapioEventsDropped", "TapioSourceFailed", "TapioNotReady",
-            "TapioKernelRecordsLost", "TapioJournalAppendFailures", "TapioBridgeCircuitOpen", "TapioAddedLatencyHigh" })
+            "TapioKernelRecordsLost", "TapioJournalAppendFailures", "TapioJournalTailerStuck", "TapioBridgeCircuitOpen", "TapioAddedLatencyHigh" })
         {
             assertTrue(text.contains("alert: " + alert + "\n"), alert + " in\n" + text);
         }
         assertTrue(text.contains("tapio_correlation_pattern_groups_total{pattern=\"crash-loop\""), text);
-        assertTrue(err().contains("6 pattern alerts and 7 health alerts"), err());
+        assertTrue(err().contains("6 pattern alerts and 8 health alerts"), err());
 
         Assumptions.assumeTrue(Files.isExecutable(PROMTOOL), "promtool not installed (Debian: apt-get install prometheus)");
         final String check = run(PROMTOOL.toString(), "check", "rules", rules.toString());
-        assertTrue(check.contains("SUCCESS: 13 rules found"), check);
+        assertTrue(check.contains("SUCCESS: 14 rules found"), check);
 
         // A crash loop completes at minute 2: the alert fires (for: 0m) with the pattern's labels and its
         // annotations rendered, and not before.
-        final java.util.Map<String, Object> alert = crashLoopAlert(rules);
+        final java.util.Map<String, Object> alert = alert(rules, "TapioCrashLoop");
         @SuppressWarnings("unchecked")
         final java.util.Map<String, Object> labels = new java.util.LinkedHashMap<>((java.util.Map<String, Object>)alert.get("labels"));
         labels.put("instance", "n1");
@@ -64,10 +64,40 @@ class RulesAlertsTest extends CapturedConsole
         unitTest.put("alert_rule_test", java.util.List.of(
             java.util.Map.of("eval_time", "1m", "alertname", "TapioCrashLoop", "exp_alerts", java.util.List.of()),
             java.util.Map.of("eval_time", "3m", "alertname", "TapioCrashLoop", "exp_alerts", java.util.List.of(expected))));
+
+        // A tailer with records to deliver that never acked: pending once 5 minutes passed, firing 5 minutes
+        // later; a caught-up tailer never.
+        final java.util.Map<String, Object> stuck = alert(rules, "TapioJournalTailerStuck");
+        @SuppressWarnings("unchecked")
+        final java.util.Map<String, Object> stuckLabels = new java.util.LinkedHashMap<>((java.util.Map<String, Object>)stuck.get("labels"));
+        stuckLabels.put("instance", "n1");
+        stuckLabels.put("job", "tapio");
+        stuckLabels.put("tailer", "otel");
+        @SuppressWarnings("unchecked")
+        final java.util.Map<String, String> stuckAnnotations = new java.util.LinkedHashMap<>((java.util.Map<String, String>)stuck.get("annotations"));
+        stuckAnnotations.replaceAll((k, v) -> v.replace("{{ $labels.instance }}", "n1").replace("{{ $labels.tailer }}", "otel"));
+        final java.util.Map<String, Object> stuckExpected = new java.util.LinkedHashMap<>();
+        stuckExpected.put("exp_labels", stuckLabels);
+        stuckExpected.put("exp_annotations", stuckAnnotations);
+        final java.util.Map<String, Object> stuckTest = new java.util.LinkedHashMap<>();
+        stuckTest.put("interval", "1m");
+        stuckTest.put("input_series", java.util.List.of(
+            java.util.Map.of("series", "tapio_journal_tailer_lag_records{tailer=\"otel\",instance=\"n1\",job=\"tapio\"}",
+                "values", "10x15"),
+            java.util.Map.of("series", "tapio_journal_tailer_acked_timestamp_seconds{tailer=\"otel\",instance=\"n1\",job=\"tapio\"}",
+                "values", "0x15"),
+            java.util.Map.of("series", "tapio_journal_tailer_lag_records{tailer=\"bridge\",instance=\"n1\",job=\"tapio\"}",
+                "values", "0x15"),
+            java.util.Map.of("series", "tapio_journal_tailer_acked_timestamp_seconds{tailer=\"bridge\",instance=\"n1\",job=\"tapio\"}",
+                "values", "0x15")));
+        stuckTest.put("alert_rule_test", java.util.List.of(
+            java.util.Map.of("eval_time", "8m", "alertname", "TapioJournalTailerStuck", "exp_alerts", java.util.List.of()),
+            java.util.Map.of("eval_time", "12m", "alertname", "TapioJournalTailerStuck", "exp_alerts", java.util.List.of(stuckExpected))));
+
         final java.util.Map<String, Object> file = new java.util.LinkedHashMap<>();
         file.put("rule_files", java.util.List.of(rules.getFileName().toString()));
         file.put("evaluation_interval", "1m");
-        file.put("tests", java.util.List.of(unitTest));
+        file.put("tests", java.util.List.of(unitTest, stuckTest));
         final Path test = dir.resolve("test.yaml");
         Files.writeString(test, new org.yaml.snakeyaml.Yaml().dump(file));
         final String result = run(PROMTOOL.toString(), "test", "rules", test.toString());
@@ -86,20 +116,20 @@ class RulesAlertsTest extends CapturedConsole
     }
 
     @SuppressWarnings("unchecked")
-    private static java.util.Map<String, Object> crashLoopAlert(final Path rules) throws Exception
+    private static java.util.Map<String, Object> alert(final Path rules, final String name) throws Exception
     {
         final java.util.Map<String, Object> file = new org.yaml.snakeyaml.Yaml().load(Files.readString(rules));
         for (final Object g : (java.util.List<Object>)file.get("groups"))
         {
             for (final Object r : (java.util.List<Object>)((java.util.Map<String, Object>)g).get("rules"))
             {
-                if ("TapioCrashLoop".equals(((java.util.Map<String, Object>)r).get("alert")))
+                if (name.equals(((java.util.Map<String, Object>)r).get("alert")))
                 {
                     return (java.util.Map<String, Object>)r;
                 }
             }
         }
-        throw new AssertionError("no TapioCrashLoop in " + rules);
+        throw new AssertionError("no " + name + " in " + rules);
     }
 
     private String run(final String... command) throws Exception
