@@ -66,6 +66,7 @@ public final class Engine implements AutoCloseable
     private final EngineSettings settings;
     private final EngineCounters counters;
     private final LatencyRecorder latency = new LatencyRecorder();
+    private final Map<String, LatencyRecorder> stageDurations = new LinkedHashMap<>();
     private final ErrorLog errorLog;
     private final EngineClock clock;
     private final EventIds ids;
@@ -133,21 +134,30 @@ public final class Engine implements AutoCloseable
             inline.toArray(new Sink[0]), lanes, counters, latency, clock, errorLog, settings.ringSize())
             .groupsFrom(correlateStage.groupBuffer());
         final Stage fanout = fanOutStage;
+        final Stage[] pipeline = { decode, correlate, enrich, fanout };
+        final LatencyRecorder[] durations = new LatencyRecorder[pipeline.length];
+        for (int i = 0; i < pipeline.length; i++)
+        {
+            durations[i] = new LatencyRecorder();
+            stageDurations.put(pipeline[i].name(), durations[i]);
+        }
         EventHandlerGroup<Slot> group = null;
         if (threading == ThreadingMode.SHARED)
         {
             stagesStarted = new CountDownLatch(1 + lanes.length);
             stageThreads.add("tapio-stages");
-            group = disruptor.handleEventsWith(new StageHandler(counters, errorLog, decode, correlate, enrich, fanout)
+            group = disruptor.handleEventsWith(new StageHandler(counters, errorLog, pipeline).sampleDurations(durations)
                 .onStarted(stagesStarted::countDown));
         }
         else
         {
             stagesStarted = new CountDownLatch(4 + lanes.length);
-            for (final Stage s : new Stage[]{ decode, correlate, enrich, fanout })
+            for (int i = 0; i < pipeline.length; i++)
             {
+                final Stage s = pipeline[i];
                 stageThreads.add("tapio-" + s.name());
-                final StageHandler h = new StageHandler(counters, errorLog, s).onStarted(stagesStarted::countDown);
+                final StageHandler h = new StageHandler(counters, errorLog, s).sampleDurations(durations[i])
+                    .onStarted(stagesStarted::countDown);
                 group = group == null ? disruptor.handleEventsWith(h) : group.then(h);
             }
         }
@@ -374,6 +384,15 @@ public final class Engine implements AutoCloseable
     public boolean singleProducer()
     {
         return producerType == ProducerType.SINGLE;
+    }
+
+    /**
+     * Time each pipeline stage (decode, correlate, enrich, fanout) spends on one event, sampled on one event
+     * in {@value StageHandler#SAMPLE_EVERY} (by ring sequence), by stage name, in pipeline order.
+     */
+    public Map<String, LatencyRecorder> stageDurations()
+    {
+        return Collections.unmodifiableMap(stageDurations);
     }
 
     /**

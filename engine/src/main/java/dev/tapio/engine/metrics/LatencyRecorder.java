@@ -4,7 +4,8 @@ import org.HdrHistogram.Histogram;
 import org.HdrHistogram.SingleWriterRecorder;
 
 /**
- * Added latency (ingest → fan-out done) in nanoseconds. The fan-out thread records through an
+ * A latency in nanoseconds: the added latency (ingest → fan-out done), a sink lane's, or a stage's duration.
+ * One thread records through an
  * HdrHistogram {@link SingleWriterRecorder} (wait-free, no allocation); any other thread reads
  * cumulative or interval snapshots. Values above one hour are clamped and counted.
  */
@@ -17,7 +18,7 @@ public final class LatencyRecorder
     private Histogram interval;
     private volatile long clamped;
 
-    /** Fan-out thread only. */
+    /** The recording thread only (one per recorder). */
     public void record(final long nanos)
     {
         if (nanos > MAX_NANOS)

@@ -34,7 +34,13 @@ final class EngineCollector extends Collector
         0.000_001, 0.000_002_5, 0.000_005, 0.000_01, 0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5,
         0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10 };
 
+    /** Bucket upper bounds in seconds for stage durations: 100 ns … 1 s, 1-2.5-5 steps. */
+    static final double[] STAGE_BOUNDS_SECONDS = {
+        0.000_000_1, 0.000_000_25, 0.000_000_5, 0.000_001, 0.000_002_5, 0.000_005, 0.000_01, 0.000_025, 0.000_05,
+        0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1 };
+
     static final String LATENCY = "tapio_event_added_latency_seconds";
+    static final String STAGE_DURATION = "tapio_stage_duration_seconds";
     static final String SINK_LATENCY = "tapio_sink_added_latency_seconds";
     static final String RING_OCCUPANCY = "tapio_ring_occupancy";
     static final String RING_CAPACITY = "tapio_ring_capacity";
@@ -118,6 +124,17 @@ final class EngineCollector extends Collector
             }
             out.add(family);
         }
+        MetricFamilySamples stages = null;
+        for (final Map.Entry<String, LatencyRecorder> e : engine.stageDurations().entrySet())
+        {
+            stages = histogram(STAGE_DURATION, "Time each pipeline stage spent on one event, sampled on one event in " +
+                dev.tapio.engine.stage.StageHandler.SAMPLE_EVERY + ".", List.of("stage"), List.of(e.getKey()),
+                e.getValue().cumulative(), stages, STAGE_BOUNDS_SECONDS);
+        }
+        if (stages != null)
+        {
+            out.add(stages);
+        }
         out.add(new MetricFamilySamples("tapio_latency_clamped", Type.COUNTER,
             "Added-latency values above one hour, recorded as one hour.",
             List.of(new MetricFamilySamples.Sample(LATENCY_CLAMPED, List.of(), List.of(), engine.latency().clamped()))));
@@ -183,7 +200,8 @@ final class EngineCollector extends Collector
 
     private static boolean isOwnFamily(final String name)
     {
-        return name.startsWith(LATENCY) || name.startsWith(SINK_LATENCY) || name.equals(RING_OCCUPANCY) ||
+        return name.startsWith(LATENCY) || name.startsWith(SINK_LATENCY) || name.startsWith(STAGE_DURATION) ||
+            name.equals(RING_OCCUPANCY) ||
             name.equals(RING_CAPACITY) || name.equals(SOURCE_STATE) || name.equals(READY) ||
             name.equals(RING_STALLED) || name.equals(EVENTS_BY_TYPE) || name.equals(LATENCY_CLAMPED) ||
             name.equals(UNEXPOSED);
@@ -253,10 +271,16 @@ final class EngineCollector extends Collector
     static MetricFamilySamples histogram(final String name, final String help, final List<String> labelNames,
         final List<String> labelValues, final Histogram h, final MetricFamilySamples into)
     {
-        final long[] bounds = new long[LATENCY_BOUNDS_SECONDS.length];
+        return histogram(name, help, labelNames, labelValues, h, into, LATENCY_BOUNDS_SECONDS);
+    }
+
+    static MetricFamilySamples histogram(final String name, final String help, final List<String> labelNames,
+        final List<String> labelValues, final Histogram h, final MetricFamilySamples into, final double[] boundsSeconds)
+    {
+        final long[] bounds = new long[boundsSeconds.length];
         for (int i = 0; i < bounds.length; i++)
         {
-            bounds[i] = Math.round(LATENCY_BOUNDS_SECONDS[i] * 1e9);
+            bounds[i] = Math.round(boundsSeconds[i] * 1e9);
         }
         final long[] counts = new long[bounds.length];
         long total = 0;
@@ -284,7 +308,7 @@ final class EngineCollector extends Collector
         {
             cumulative += counts[i];
             final List<String> values = new ArrayList<>(labelValues);
-            values.add(le(LATENCY_BOUNDS_SECONDS[i]));
+            values.add(le(boundsSeconds[i]));
             samples.add(new MetricFamilySamples.Sample(name + "_bucket", bucketLabels, values, cumulative));
         }
         final List<String> inf = new ArrayList<>(labelValues);

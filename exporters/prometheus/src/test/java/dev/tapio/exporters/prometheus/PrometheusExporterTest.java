@@ -103,6 +103,14 @@ class PrometheusExporterTest
             Http.await(() -> Double.valueOf(n).equals(Http.sample(scrape(url),
                 "tapio_sink_added_latency_seconds_count{sink=\"lane\",}")), Duration.ofSeconds(10),
                 () -> "the lane's latency count to reach " + n);
+            // Stage durations: sequences 0, 64, 128, 192 and 256 of the 300 are sampled, in every stage.
+            assertTrue(s.contains("# TYPE tapio_stage_duration_seconds histogram\n"), s);
+            for (final String stage : new String[]{ "decode", "correlate", "enrich", "fanout" })
+            {
+                assertEquals(5, Http.sample(s, "tapio_stage_duration_seconds_count{stage=\"" + stage + "\",}"), stage);
+                assertEquals(5, Http.sample(s, "tapio_stage_duration_seconds_bucket{stage=\"" + stage + "\",le=\"1\",}"), stage);
+                assertNotNull(Http.sample(s, "tapio_stage_duration_seconds_bucket{stage=\"" + stage + "\",le=\"0.0000001\",}"));
+            }
             final double sum = Http.sample(s, "tapio_event_added_latency_seconds_sum");
             assertTrue(sum > 0 && sum < n * 10.0, "sum in seconds: " + sum);
         }
