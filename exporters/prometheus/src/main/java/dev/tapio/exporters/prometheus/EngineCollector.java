@@ -48,6 +48,8 @@ final class EngineCollector extends Collector
     static final String READY = "tapio_ready";
     static final String RING_STALLED = "tapio_ring_stalled";
     static final String EVENTS_BY_TYPE = "tapio_events_by_type_total";
+    static final String EVENTS_BY_NAMESPACE = "tapio_events_by_namespace_total";
+    static final String NAMESPACE_OVERFLOW = "tapio_events_namespace_overflow_total";
     static final String LATENCY_CLAMPED = "tapio_latency_clamped_total";
     static final String UNEXPOSED = "tapio_exporter_unexposed_counters";
 
@@ -204,6 +206,7 @@ final class EngineCollector extends Collector
             name.equals(RING_OCCUPANCY) ||
             name.equals(RING_CAPACITY) || name.equals(SOURCE_STATE) || name.equals(READY) ||
             name.equals(RING_STALLED) || name.equals(EVENTS_BY_TYPE) || name.equals(LATENCY_CLAMPED) ||
+            name.equals(EVENTS_BY_NAMESPACE) || name.equals(NAMESPACE_OVERFLOW) ||
             name.equals(UNEXPOSED);
     }
 
@@ -232,6 +235,35 @@ final class EngineCollector extends Collector
         out.add(new MetricFamilySamples("tapio_events_by_type", Type.COUNTER,
             "Events handed to the sinks, by event type (other: a type the schema does not know) and severity.",
             samples));
+        if (types.maxNamespaces() > 0)
+        {
+            final List<MetricFamilySamples.Sample> ns = new ArrayList<>();
+            final List<String> nsLabels = List.of("namespace", "severity");
+            for (int n = 0; n < types.maxNamespaces(); n++)
+            {
+                final String namespace = types.namespace(n);
+                if (namespace == null)
+                {
+                    break;
+                }
+                final Map<String, Long> bySeverity = new LinkedHashMap<>();
+                for (int s = 0; s < EventTypeCounts.severities(); s++)
+                {
+                    final long v = types.namespaceCount(n, s);
+                    if (v > 0)
+                    {
+                        bySeverity.merge(EventTypeCounts.severityLabel(s), v, Long::sum);
+                    }
+                }
+                bySeverity.forEach((severity, v) ->
+                    ns.add(new MetricFamilySamples.Sample(EVENTS_BY_NAMESPACE, nsLabels, List.of(namespace, severity), v)));
+            }
+            out.add(new MetricFamilySamples("tapio_events_by_namespace", Type.COUNTER, "Events handed to the sinks, by " +
+                "Kubernetes namespace (the first prometheus.maxNamespaces seen) and severity.", ns));
+            out.add(new MetricFamilySamples("tapio_events_namespace_overflow", Type.COUNTER, "Events whose namespace " +
+                "has no series of its own because prometheus.maxNamespaces namespaces already had one.",
+                List.of(new MetricFamilySamples.Sample(NAMESPACE_OVERFLOW, List.of(), List.of(), types.namespaceOverflow()))));
+        }
     }
 
     private void sourceStates(final List<MetricFamilySamples> out)

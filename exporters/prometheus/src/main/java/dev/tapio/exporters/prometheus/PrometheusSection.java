@@ -30,7 +30,7 @@ public final class PrometheusSection implements ConfigSection
     public List<Sink> configure(final ConfigNode section) throws ConfigException
     {
         final PrometheusSettings s = PrometheusSettings.fromConfig(section);
-        return s.enabled() && s.eventsByType() ? List.of(new EventTypeCounts()) : List.of();
+        return s.enabled() && s.eventsByType() ? List.of(new EventTypeCounts(EventTypeCounts.NAME, s.maxNamespaces())) : List.of();
     }
 
     /** The settings of a loaded config (disabled, with every default, when it has no {@code prometheus:}). */

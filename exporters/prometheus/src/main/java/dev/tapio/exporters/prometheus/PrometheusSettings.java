@@ -24,9 +24,11 @@ public final class PrometheusSettings
     private final int port;
     private final Duration stallTimeout;
     private final boolean eventsByType;
+    private final int maxNamespaces;
 
     private PrometheusSettings(final Builder b)
     {
+        this.maxNamespaces = b.maxNamespaces;
         this.enabled = b.enabled;
         this.host = b.host;
         this.port = b.port;
@@ -61,6 +63,7 @@ public final class PrometheusSettings
         }
         b.stallTimeout(stall);
         b.eventsByType(node.bool("eventsByType", true));
+        b.maxNamespaces(node.intValue("maxNamespaces", EventTypeCounts.DEFAULT_MAX_NAMESPACES, 0, 10_000));
         return b.build();
     }
 
@@ -95,6 +98,12 @@ public final class PrometheusSettings
         return eventsByType;
     }
 
+    /** Namespaces that get {@code tapio_events_by_namespace_total} series of their own (0: none). */
+    public int maxNamespaces()
+    {
+        return maxNamespaces;
+    }
+
     /** The listen address as {@code host:port} (IPv6 hosts in brackets). */
     public String listen()
     {
@@ -109,6 +118,18 @@ public final class PrometheusSettings
         private int port = 9464;
         private Duration stallTimeout = DEFAULT_STALL_TIMEOUT;
         private boolean eventsByType = true;
+        private int maxNamespaces = EventTypeCounts.DEFAULT_MAX_NAMESPACES;
+
+        /** Namespaces with series of their own, 0 … 10,000 (0: namespaces are not counted). */
+        public Builder maxNamespaces(final int maxNamespaces)
+        {
+            if (maxNamespaces < 0 || maxNamespaces > 10_000)
+            {
+                throw new IllegalArgumentException("maxNamespaces must be between 0 and 10000, got " + maxNamespaces);
+            }
+            this.maxNamespaces = maxNamespaces;
+            return this;
+        }
 
         public Builder enabled(final boolean enabled)
         {

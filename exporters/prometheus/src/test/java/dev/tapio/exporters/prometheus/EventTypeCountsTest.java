@@ -23,9 +23,15 @@ class EventTypeCountsTest
 
     private EventView encode(final EventType type, final Severity severity)
     {
+        return encode(type, severity, "");
+    }
+
+    private EventView encode(final EventType type, final Severity severity, final String namespace)
+    {
         draft.reset();
         draft.type = type;
         draft.severity = severity;
+        draft.text(EventDraft.NAMESPACE).set(namespace);
         final int length = draft.encode(buffer, 0, buffer.capacity(), 1L, 1L, Source.SYNTHETIC);
         assertTrue(length > 0);
         return view.wrap(buffer, 0, length, 0);
@@ -62,10 +68,36 @@ class EventTypeCountsTest
     }
 
     @Test
+    void namespacesGetSeriesUpToTheCapAndTheRestAreCountedAsOverflow()
+    {
+        final EventTypeCounts c = new EventTypeCounts("prometheus", 2);
+        c.onEvent(encode(EventType.K8S_POD_RUNNING, Severity.INFO, "shop"));
+        c.onEvent(encode(EventType.K8S_POD_FAILED, Severity.ERROR, "shop"));
+        c.onEvent(encode(EventType.K8S_POD_RUNNING, Severity.INFO, "kube-system"));
+        c.onEvent(encode(EventType.K8S_POD_RUNNING, Severity.INFO, "billing"));      // a third: over the cap
+        c.onEvent(encode(EventType.K8S_POD_RUNNING, Severity.INFO, "billing"));
+        c.onEvent(encode(EventType.K8S_POD_RUNNING, Severity.INFO, "shop"));
+        c.onEvent(encode(EventType.KERNEL_PROCESS_EXEC, Severity.INFO, ""));         // no namespace: neither
+        assertEquals(3, c.countNamespace("shop"));
+        assertEquals(1, c.countNamespace("kube-system"));
+        assertEquals(0, c.countNamespace("billing"));
+        assertEquals(2, c.namespaceOverflow());
+        assertEquals("shop", c.namespace(0));
+        assertEquals(1, c.namespaceCount(0, Severity.ERROR.value()));
+        assertEquals(2, c.namespaceCount(0, Severity.INFO.value()));
+
+        final EventTypeCounts off = new EventTypeCounts("prometheus", 0);
+        off.onEvent(encode(EventType.K8S_POD_RUNNING, Severity.INFO, "shop"));
+        assertEquals(0, off.countNamespace("shop"));
+        assertEquals(0, off.namespaceOverflow());
+        assertEquals(1, off.count("k8s.pod.running", "info"));
+    }
+
+    @Test
     void countingAllocatesNothingPerEvent()
     {
         final EventTypeCounts c = new EventTypeCounts();
-        final EventView v = encode(EventType.K8S_POD_RESTARTED, Severity.WARNING);
+        final EventView v = encode(EventType.K8S_POD_RESTARTED, Severity.WARNING, "shop");
         for (int i = 0; i < 200_000; i++)
         {
             c.onEvent(v);
@@ -80,5 +112,6 @@ class EventTypeCountsTest
         final long allocated = threads.getThreadAllocatedBytes(tid) - before;
         assertTrue(allocated < 10_000, "allocated " + allocated + " bytes for 1,000,000 events");
         assertEquals(1_200_000, c.count("k8s.pod.restarted", "warning"));
+        assertEquals(1_200_000, c.countNamespace("shop"));
     }
 }

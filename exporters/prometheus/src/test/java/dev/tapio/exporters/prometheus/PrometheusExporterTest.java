@@ -83,6 +83,9 @@ class PrometheusExporterTest
                 !s.contains("tapio_events_dropped_total"), s);
             assertEquals(100, Http.sample(s, "tapio_events_by_type_total{severity=\"warning\",type=\"k8s.pod.restarted\",}"));
             assertEquals(200, Http.sample(s, "tapio_events_by_type_total{severity=\"info\",type=\"k8s.pod.running\",}"));
+            assertEquals(100, Http.sample(s, "tapio_events_by_namespace_total{namespace=\"shop\",severity=\"warning\",}"));
+            assertEquals(200, Http.sample(s, "tapio_events_by_namespace_total{namespace=\"shop\",severity=\"info\",}"));
+            assertEquals(0, Http.sample(s, "tapio_events_namespace_overflow_total"));
             assertEquals(1024, Http.sample(s, "tapio_ring_capacity"));
             assertEquals(1, Http.sample(s, "tapio_ready"));
 
