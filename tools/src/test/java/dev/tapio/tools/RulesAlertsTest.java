@@ -45,17 +45,8 @@ class RulesAlertsTest extends CapturedConsole
 
         // A crash loop completes at minute 2: the alert fires (for: 0m) with the pattern's labels and its
         // annotations rendered, and not before.
-        final java.util.Map<String, Object> alert = alert(rules, "TapioCrashLoop");
-        @SuppressWarnings("unchecked")
-        final java.util.Map<String, Object> labels = new java.util.LinkedHashMap<>((java.util.Map<String, Object>)alert.get("labels"));
-        labels.put("instance", "n1");
-        labels.put("job", "tapio");
-        @SuppressWarnings("unchecked")
-        final java.util.Map<String, String> annotations = new java.util.LinkedHashMap<>((java.util.Map<String, String>)alert.get("annotations"));
-        annotations.replaceAll((k, v) -> v.replace("{{ $labels.instance }}", "n1").replace("{{ $value | humanize }}", "1"));
-        final java.util.Map<String, Object> expected = new java.util.LinkedHashMap<>();
-        expected.put("exp_labels", labels);
-        expected.put("exp_annotations", annotations);
+        final java.util.Map<String, Object> expected = expectedAlert(alert(rules, "TapioCrashLoop"),
+            java.util.Map.of("instance", "n1", "job", "tapio"), java.util.Map.of("{{ $value | humanize }}", "1"));
         final java.util.Map<String, Object> unitTest = new java.util.LinkedHashMap<>();
         unitTest.put("interval", "1m");
         unitTest.put("input_series", java.util.List.of(java.util.Map.of(
@@ -67,18 +58,8 @@ class RulesAlertsTest extends CapturedConsole
 
         // A tailer with records to deliver that never acked: pending once 5 minutes passed, firing 5 minutes
         // later; a caught-up tailer never.
-        final java.util.Map<String, Object> stuck = alert(rules, "TapioJournalTailerStuck");
-        @SuppressWarnings("unchecked")
-        final java.util.Map<String, Object> stuckLabels = new java.util.LinkedHashMap<>((java.util.Map<String, Object>)stuck.get("labels"));
-        stuckLabels.put("instance", "n1");
-        stuckLabels.put("job", "tapio");
-        stuckLabels.put("tailer", "otel");
-        @SuppressWarnings("unchecked")
-        final java.util.Map<String, String> stuckAnnotations = new java.util.LinkedHashMap<>((java.util.Map<String, String>)stuck.get("annotations"));
-        stuckAnnotations.replaceAll((k, v) -> v.replace("{{ $labels.instance }}", "n1").replace("{{ $labels.tailer }}", "otel"));
-        final java.util.Map<String, Object> stuckExpected = new java.util.LinkedHashMap<>();
-        stuckExpected.put("exp_labels", stuckLabels);
-        stuckExpected.put("exp_annotations", stuckAnnotations);
+        final java.util.Map<String, Object> stuckExpected = expectedAlert(alert(rules, "TapioJournalTailerStuck"),
+            java.util.Map.of("instance", "n1", "job", "tapio", "tailer", "otel"), java.util.Map.of());
         final java.util.Map<String, Object> stuckTest = new java.util.LinkedHashMap<>();
         stuckTest.put("interval", "1m");
         stuckTest.put("input_series", java.util.List.of(
@@ -113,6 +94,36 @@ class RulesAlertsTest extends CapturedConsole
         assertTrue(err().contains(bad.toString()), err());
         assertEquals(2, TapioCli.execute("rules", "alerts", "--window", "five minutes"));
         assertTrue(err().contains("--window"), err());
+    }
+
+    /**
+     * What promtool should see for a firing {@code rule}: its labels plus the series' {@code labels}, and its
+     * annotations with each {@code {{ $labels.x }}} and each other template in {@code values} rendered.
+     */
+    @SuppressWarnings("unchecked")
+    private static java.util.Map<String, Object> expectedAlert(final java.util.Map<String, Object> rule,
+        final java.util.Map<String, String> labels, final java.util.Map<String, String> values)
+    {
+        final java.util.Map<String, Object> l = new java.util.LinkedHashMap<>((java.util.Map<String, Object>)rule.get("labels"));
+        l.putAll(labels);
+        final java.util.Map<String, String> annotations = new java.util.LinkedHashMap<>((java.util.Map<String, String>)rule.get("annotations"));
+        annotations.replaceAll((k, v) ->
+        {
+            String text = v;
+            for (final java.util.Map.Entry<String, String> e : labels.entrySet())
+            {
+                text = text.replace("{{ $labels." + e.getKey() + " }}", e.getValue());
+            }
+            for (final java.util.Map.Entry<String, String> e : values.entrySet())
+            {
+                text = text.replace(e.getKey(), e.getValue());
+            }
+            return text;
+        });
+        final java.util.Map<String, Object> expected = new java.util.LinkedHashMap<>();
+        expected.put("exp_labels", l);
+        expected.put("exp_annotations", annotations);
+        return expected;
     }
 
     @SuppressWarnings("unchecked")
