@@ -1,7 +1,7 @@
 package dev.tapio.tools;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tapio.bridge.CircuitBreaker;
+import dev.tapio.journal.delivery.CircuitBreaker;
 import dev.tapio.bridge.ClientCounters;
 import dev.tapio.bridge.config.BridgeConfig;
 import dev.tapio.bridge.config.BridgeSection;
