@@ -116,6 +116,16 @@ public final class JournalTailer implements AutoCloseable
         return new JournalTailer(name, settings, startFrom);
     }
 
+    /**
+     * Whether the tailer {@code name} of the journal in {@code settings.dir()} was ever opened (its position
+     * file exists), acked or not.
+     */
+    public static boolean exists(final JournalSettings settings, final String name)
+    {
+        TailerPositions.checkName(name);
+        return Files.exists(TailerPositions.file(settings.dir().toAbsolutePath(), name));
+    }
+
     /** Opens the tailer on the journal in {@code dir} with default settings (the queue's own roll cycle applies). */
     public static JournalTailer open(final Path dir, final String name) throws IOException
     {

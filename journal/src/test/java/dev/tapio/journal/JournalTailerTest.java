@@ -210,8 +210,10 @@ class JournalTailerTest
         {
             assertEquals(range(5, 7), drain(t, 100), "resumes where it first started, not at the new end");
         }
+        assertFalse(JournalTailer.exists(settings(), "empty-start"));
         try (JournalTailer t = JournalTailer.open(settings(), "empty-start", JournalTailer.StartFrom.EARLIEST))
         {
+            assertTrue(JournalTailer.exists(settings(), "empty-start"));
             assertFalse(t.ackStart(), "nothing precedes the earliest record");
         }
     }

@@ -122,10 +122,13 @@ final class EndpointDelivery
                 deadLetters.goneMarker() + "; delete that file to deliver to it again)");
             return;
         }
-        tailer = JournalTailer.open(journal, settings.tailerName(), settings.startFrom());
-        if (settings.startFrom() == JournalTailer.StartFrom.LATEST)
+        // A new endpoint starts at the end of the journal (or its start, as configured) and makes that place
+        // durable at once; one opened before that has acked nothing started on an empty journal: from the start.
+        final boolean fresh = !JournalTailer.exists(journal, settings.tailerName());
+        tailer = JournalTailer.open(journal, settings.tailerName(), fresh ? settings.startFrom() : JournalTailer.StartFrom.EARLIEST);
+        if (fresh && settings.startFrom() == JournalTailer.StartFrom.LATEST)
         {
-            tailer.ackStart(); // a new endpoint starts now, also when this process stops before its first delivery
+            tailer.ackStart();
         }
         ackedIndex = tailer.ackedIndex();
         sender = new WebhookSender(settings, clock);
