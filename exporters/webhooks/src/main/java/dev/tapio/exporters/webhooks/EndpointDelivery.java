@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.function.LongSupplier;
 import java.util.concurrent.locks.LockSupport;
 import java.util.random.RandomGenerator;
 
@@ -83,7 +84,7 @@ final class EndpointDelivery
     private boolean started;
 
     EndpointDelivery(final JournalSettings journal, final EndpointSettings settings, final Path deadLetterDir,
-        final EngineCounters counters, final PrintStream log, final Clock clock, final Pacer pacer,
+        final EngineCounters counters, final PrintStream log, final Clock clock, final LongSupplier nanoClock, final Pacer pacer,
         final RandomGenerator random, final RuleSet rules) throws IOException
     {
         this.settings = settings;
@@ -107,7 +108,7 @@ final class EndpointDelivery
         disabledGauge = counters.counter(DISABLED + "{" + ep + "}");
         deadLetters = new DeadLetters(deadLetterDir, settings.name(), clock);
         breaker = new CircuitBreaker(settings.breakerFailures(), settings.breakerOpen(), settings.breakerTrials(),
-            System::nanoTime, this::onTransition);
+            nanoClock, this::onTransition);
         backoff = new Backoff(settings.minBackoff(), settings.maxBackoff(), random);
         decoder = new RecordDecoder(rules);
         thread = new Thread(this::run, "tapio-webhook-" + settings.name());

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
+import java.util.function.LongSupplier;
 import java.util.random.RandomGenerator;
 
 /**
@@ -56,23 +57,21 @@ public final class WebhooksExporter implements AutoCloseable
     public static WebhooksExporter create(final JournalSettings journal, final WebhooksSettings settings,
         final EngineCounters counters, final PrintStream log) throws IOException
     {
-        return create(journal, settings, counters, log, Clock.systemUTC(), Pacer.PARKING, new SplittableRandom(), null);
+        return create(journal, settings, counters, log, new Context());
     }
 
     /**
-     * As {@link #create(JournalSettings, WebhooksSettings, EngineCounters, PrintStream)} with the clock that
-     * stamps {@code webhook-timestamp} and Retry-After dates, the pacer that waits between attempts, the
-     * random source of the jitter, and the rules whose pattern names events carry (null: the built-in ones).
+     * As {@link #create(JournalSettings, WebhooksSettings, EngineCounters, PrintStream)} with the clocks, pacer,
+     * random source and rules of {@code context} (tests inject virtual time through it).
      */
     public static WebhooksExporter create(final JournalSettings journal, final WebhooksSettings settings,
-        final EngineCounters counters, final PrintStream log, final Clock clock, final Pacer pacer,
-        final RandomGenerator random, final RuleSet rules) throws IOException
+        final EngineCounters counters, final PrintStream log, final Context context) throws IOException
     {
         Objects.requireNonNull(journal, "journal");
         final RuleSet names;
         try
         {
-            names = rules != null ? rules : RulesLoader.builtin();
+            names = context.rules != null ? context.rules : RulesLoader.builtin();
         }
         catch (final ConfigException e)
         {
@@ -85,8 +84,8 @@ public final class WebhooksExporter implements AutoCloseable
         {
             for (final EndpointSettings e : settings.endpoints())
             {
-                final EndpointDelivery d = new EndpointDelivery(journal, e, deadLetters, counters, log, clock, pacer,
-                    random, names);
+                final EndpointDelivery d = new EndpointDelivery(journal, e, deadLetters, counters, log, context.clock,
+                    context.nanoClock, context.pacer, context.random, names);
                 opened.add(d);
                 exporter.endpoints.put(e.name(), d);
             }
@@ -100,6 +99,50 @@ public final class WebhooksExporter implements AutoCloseable
             throw e;
         }
         return exporter;
+    }
+
+    /**
+     * What code (not config) sets: the wall clock that stamps {@code webhook-timestamp} and reads Retry-After
+     * dates, the monotonic clock of the circuit breakers, the pacer that waits between attempts, the random
+     * source of the jitter, and the rules whose pattern names correlated events carry (null: the built-in ones).
+     */
+    public static final class Context
+    {
+        private Clock clock = Clock.systemUTC();
+        private LongSupplier nanoClock = System::nanoTime;
+        private Pacer pacer = Pacer.PARKING;
+        private RandomGenerator random = new SplittableRandom();
+        private RuleSet rules;
+
+        public Context clock(final Clock clock)
+        {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        public Context nanoClock(final LongSupplier nanoClock)
+        {
+            this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
+            return this;
+        }
+
+        public Context pacer(final Pacer pacer)
+        {
+            this.pacer = Objects.requireNonNull(pacer, "pacer");
+            return this;
+        }
+
+        public Context random(final RandomGenerator random)
+        {
+            this.random = Objects.requireNonNull(random, "random");
+            return this;
+        }
+
+        public Context rules(final RuleSet rules)
+        {
+            this.rules = rules;
+            return this;
+        }
     }
 
     public synchronized WebhooksExporter start()
@@ -166,7 +209,7 @@ public final class WebhooksExporter implements AutoCloseable
         return List.copyOf(endpoints.keySet());
     }
 
-    /** Records delivered (2xx) to {@code endpoint} since start. */
+    /** Records delivered (2xx) to {@code endpoint}, as counted in the counters given to {@link #create} (cumulative for them). */
     public long delivered(final String endpoint)
     {
         return get(endpoint).delivered();
