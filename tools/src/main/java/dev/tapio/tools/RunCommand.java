@@ -16,6 +16,9 @@ import dev.tapio.engine.metrics.EngineCounters;
 import dev.tapio.engine.sink.FileSink;
 import dev.tapio.exporters.prometheus.PrometheusExporter;
 import dev.tapio.exporters.prometheus.PrometheusSection;
+import dev.tapio.exporters.webhooks.WebhooksExporter;
+import dev.tapio.exporters.webhooks.WebhooksSection;
+import dev.tapio.exporters.webhooks.WebhooksSettings;
 import dev.tapio.journal.JournalSection;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
@@ -41,6 +44,8 @@ import java.util.concurrent.TimeUnit;
  * from before the engine starts (a taken port fails the start) until after the summary. With
  * {@code otel.enabled} the OTLP exporter likewise reads the journal through its tailer {@code otel}, starts
  * after the engine and stops after it (and the bridge) drained, exporting for up to {@code otel.drainTimeout}.
+ * With {@code webhooks.enabled} the webhooks exporter does the same with a tailer per endpoint
+ * ({@code webhook-<name>}), delivering for up to {@code webhooks.drainTimeout} on stop.
  */
 @Command(name = "run", mixinStandardHelpOptions = true, versionProvider = TapioCli.Version.class,
     description = "Run the node process: sources → decode → correlate → enrich → fan-out → sinks.")
@@ -114,6 +119,7 @@ public final class RunCommand implements Callable<Integer>
         final TapioConfig cfg;
         final BridgeConfig bridgeConfig;
         final OtelSettings otelSettings;
+        final WebhooksSettings webhooksSettings;
         try
         {
             if (config == null)
@@ -140,6 +146,7 @@ public final class RunCommand implements Callable<Integer>
             }
             bridgeConfig = BridgeSection.config(cfg);
             otelSettings = OtelSection.settings(cfg);
+            webhooksSettings = WebhooksSection.settings(cfg);
         }
         catch (final ConfigException e)
         {
@@ -185,6 +192,11 @@ public final class RunCommand implements Callable<Integer>
                 bridgeConfig.nodeIdOr(engine.settings().nodeName()) + (bridgeConfig.tls() ? " (tls)" : "") : "",
             otelSettings.enabled() ? ", otel -> " + otelSettings.endpoint() + " (" +
                 otelSettings.protocol().name().toLowerCase(Locale.ROOT) + ")" : "");
+        if (webhooksSettings.enabled())
+        {
+            err.println("tapio: webhooks -> " + String.join(", ", webhooksSettings.endpoints().stream()
+                .map(e -> e.name() + " " + e.url()).toList()));
+        }
         if (prometheus != null)
         {
             err.println("tapio: prometheus metrics on http://" + prometheus.listen() + "/metrics (/healthz, /readyz)");
@@ -200,6 +212,8 @@ public final class RunCommand implements Callable<Integer>
                 stopped.await(engine.settings().shutdownTimeout().toMillis() +
                     (bridgeConfig.enabled ? bridgeConfig.drainTimeout.toMillis() : 0) +
                     (otelSettings.enabled() ? otelSettings.drainTimeout().toMillis() + 2 * otelSettings.exportTimeout().toMillis() : 0) +
+                    (webhooksSettings.enabled() ? webhooksSettings.drainTimeout().toMillis() + webhooksSettings.endpoints().stream()
+                        .mapToLong(e -> e.timeout().toMillis()).max().orElse(0) + 1000 : 0) +
                     5_000, TimeUnit.MILLISECONDS);
             }
             catch (final InterruptedException ignored)
@@ -209,6 +223,23 @@ public final class RunCommand implements Callable<Integer>
         }, "tapio-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
 
+        // Opened before the engine starts, so an endpoint new to this journal starts at what this run journals.
+        WebhooksExporter webhooks = null;
+        if (webhooksSettings.enabled())
+        {
+            try
+            {
+                webhooks = WebhooksExporter.create(JournalSection.settings(cfg), webhooksSettings, engine.counters(), err);
+            }
+            catch (final java.io.IOException | RuntimeException e)
+            {
+                err.println("tapio run: webhooks: " + e.getMessage());
+                stop(prometheus);
+                stopped.countDown();
+                Runtime.getRuntime().removeShutdownHook(hook);
+                return 1;
+            }
+        }
         final long start = System.nanoTime();
         engine.start();
         JournalBridge bridge = null;
@@ -250,6 +281,10 @@ public final class RunCommand implements Callable<Integer>
                 Runtime.getRuntime().removeShutdownHook(hook);
                 return 1;
             }
+        }
+        if (webhooks != null)
+        {
+            webhooks.start();
         }
         final long interval = cfg.statsInterval().toNanos();
         final long end = duration == null ? Long.MAX_VALUE : start + duration.toNanos();
@@ -330,6 +365,26 @@ public final class RunCommand implements Callable<Integer>
                 }
             });
         }
+        if (webhooks != null)
+        {
+            // Like otel: after the engine drained into the journal, deliver the rest for up to drainTimeout.
+            final boolean caughtUp = webhooks.stop(webhooksSettings.drainTimeout());
+            if (!caughtUp)
+            {
+                err.println("tapio run: webhooks: not caught up after drainTimeout " +
+                    dev.tapio.engine.config.Units.formatDuration(webhooksSettings.drainTimeout()) +
+                    "; the records not delivered stay in the journal and go with the next run");
+            }
+            summary.set("webhooks", webhooksSummary(webhooks, caughtUp));
+            final ObjectNode counters = (ObjectNode)summary.get("counters");
+            engine.counters().snapshot().forEach((k, v) ->
+            {
+                if (k.startsWith("tapio_webhook_"))
+                {
+                    counters.put(k, v);
+                }
+            });
+        }
         summaryOut.println(Reports.JSON.writeValueAsString(summary));
         summaryOut.flush();
         stop(prometheus);
@@ -390,6 +445,25 @@ public final class RunCommand implements Callable<Integer>
         o.put("failedExports", otel.failedExports());
         o.put("missingMembers", otel.missingMembers());
         o.put("ackedIndex", otel.ackedIndex());
+        return o;
+    }
+
+    /** The webhooks' part of the summary: per endpoint where it sent and what came of it. */
+    static ObjectNode webhooksSummary(final WebhooksExporter webhooks, final boolean caughtUp)
+    {
+        final ObjectNode o = Reports.JSON.createObjectNode();
+        o.put("caughtUp", caughtUp);
+        final ObjectNode endpoints = o.putObject("endpoints");
+        for (final String name : webhooks.endpointNames())
+        {
+            final ObjectNode e = endpoints.putObject(name);
+            e.put("url", webhooks.settings().endpoint(name).url().toString());
+            e.put("delivered", webhooks.delivered(name));
+            e.put("deadLettered", webhooks.deadLettered(name));
+            e.put("disabled", webhooks.disabled(name));
+            e.put("breaker", webhooks.breakerState(name));
+            e.put("ackedIndex", webhooks.ackedIndex(name));
+        }
         return o;
     }
 
