@@ -325,6 +325,7 @@ public final class WebhooksCommand implements Runnable
             final long micros = (System.nanoTime() - start) / 1000;
             out.println("POST " + endpoint.url());
             out.println("content-type: " + a.contentType());
+            out.println("user-agent: tapio-webhooks");
             out.println(WebhookSigner.HEADER_ID + ": " + a.id());
             out.println(WebhookSigner.HEADER_TIMESTAMP + ": " + a.timestamp());
             out.println(WebhookSigner.HEADER_SIGNATURE + ": " + (a.signature() == null ? "(none: no secret given, unsigned)" : a.signature()));

@@ -308,6 +308,16 @@ final class EndpointDelivery
             {
                 return Delivery.STOPPED;
             }
+            catch (final RuntimeException e)
+            {
+                // the payload could not be made (e.g. a template failing on this record): no attempt can succeed
+                final WebhookSender.Attempt failed = new WebhookSender.Attempt(WebhookSender.Outcome.CLIENT_ERROR, 0, -1,
+                    record.id(), 0, null, new byte[0], null, null, null, "payload: " + e);
+                log.println("tapio webhooks: endpoint " + settings.name() + ": " + record.id() + " dead-lettered: payload: " + e);
+                deadLetters.write(settings.name(), index, record, attempt, failed);
+                deadLettered.incrementRelease();
+                return Delivery.DONE;
+            }
             attempt++;
             attempts.get(a.outcome()).incrementRelease();
             switch (a.outcome())
