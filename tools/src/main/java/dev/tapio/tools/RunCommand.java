@@ -253,6 +253,10 @@ public final class RunCommand implements Callable<Integer>
             catch (final java.io.IOException | RuntimeException e)
             {
                 err.println("tapio run: bridge: " + e.getMessage());
+                if (webhooks != null)
+                {
+                    webhooks.stop(Duration.ZERO);
+                }
                 engine.stop();
                 stop(prometheus);
                 stopped.countDown();
@@ -272,6 +276,10 @@ public final class RunCommand implements Callable<Integer>
             catch (final java.io.IOException | RuntimeException e)
             {
                 err.println("tapio run: otel: " + e.getMessage());
+                if (webhooks != null)
+                {
+                    webhooks.stop(Duration.ZERO);
+                }
                 if (bridge != null)
                 {
                     bridge.close();

@@ -81,6 +81,7 @@ final class EndpointDelivery
     private volatile Throwable failure;
     private long failures;
     private WebhookRecord pending;
+    private final dev.tapio.journal.RecordHandler handler = this::onRecord;
     private boolean started;
 
     EndpointDelivery(final JournalSettings journal, final EndpointSettings settings, final Path deadLetterDir,
@@ -203,7 +204,7 @@ final class EndpointDelivery
             {
                 final boolean stopping = !running;
                 pending = null;
-                final int n = tailer.poll(this::onRecord, 1);
+                final int n = tailer.poll(handler, 1);
                 if (n == 0)
                 {
                     caughtUp = true;
