@@ -153,19 +153,42 @@ final class EndpointDelivery
         LockSupport.unpark(thread);
     }
 
-    /** Waits for the thread; interrupts it (cutting an HTTP exchange short) when it outlives {@code joinMillis}. */
-    void awaitStop(final long joinMillis)
+    /**
+     * Waits for the thread until {@code deadlineNanos} (System.nanoTime); then interrupts it, cutting an HTTP
+     * exchange short (the record stays un-acked), without waiting for it to end: see {@link #awaitEnd}.
+     */
+    void awaitStop(final long deadlineNanos)
+    {
+        if (!started)
+        {
+            return;
+        }
+        try
+        {
+            final long millis = (deadlineNanos - System.nanoTime()) / 1_000_000;
+            if (millis > 0)
+            {
+                thread.join(millis);
+            }
+        }
+        catch (final InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+        }
+        if (thread.isAlive())
+        {
+            thread.interrupt();
+        }
+    }
+
+    /** Waits at most {@code millis} for an interrupted thread to end, then closes the tailer, client and files. */
+    void awaitEnd(final long millis)
     {
         if (started)
         {
             try
             {
-                thread.join(Math.max(1, joinMillis));
-                if (thread.isAlive())
-                {
-                    thread.interrupt();
-                    thread.join(1000);
-                }
+                thread.join(Math.max(1, millis));
             }
             catch (final InterruptedException e)
             {

@@ -200,6 +200,10 @@ public final class WebhookVerifier
 
     private void expire(final long now)
     {
+        if (tolerance.isNegative())
+        {
+            return; // timestamps not checked: ids are forgotten by the cache's size only
+        }
         final long oldest = now - Math.max(0, tolerance.getSeconds());
         final var it = seen.entrySet().iterator();
         // insertion order is close to timestamp order: stop at the first id still within the window

@@ -94,7 +94,7 @@ public final class WebhooksExporter implements AutoCloseable
         {
             for (final EndpointDelivery d : opened)
             {
-                d.awaitStop(0);
+                d.awaitEnd(0);
             }
             throw e;
         }
@@ -170,10 +170,19 @@ public final class WebhooksExporter implements AutoCloseable
             {
                 d.requestStop(deadline);
             }
+            // an exchange in flight at the deadline may take up to its endpoint's timeout; all wait together
+            long joinDeadline = deadline;
             for (final EndpointDelivery d : endpoints.values())
             {
-                // an exchange in flight at the deadline may take up to its timeout
-                d.awaitStop(Math.max(0, (deadline - System.nanoTime()) / 1_000_000) + d.settings().timeout().toMillis() + 1000);
+                joinDeadline = Math.max(joinDeadline, deadline + d.settings().timeout().toNanos() + 1_000_000_000L);
+            }
+            for (final EndpointDelivery d : endpoints.values())
+            {
+                d.awaitStop(joinDeadline);
+            }
+            for (final EndpointDelivery d : endpoints.values())
+            {
+                d.awaitEnd(1000);
             }
         }
         return caughtUp();
