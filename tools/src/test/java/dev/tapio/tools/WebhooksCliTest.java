@@ -82,6 +82,13 @@ class WebhooksCliTest extends CapturedConsole
         assertEquals(0, TapioCli.execute(at), out() + err());
         assertTrue(out().startsWith("valid: msg_p5jXN8AQM9LWM0D4loKWxJek signed at 2021-02-25T15:02:10Z"), out());
         clearConsole();
+        final Path headers = dir.resolve("headers.txt");
+        Files.writeString(headers, "HTTP/1.1 POST /hook\nWebhook-Id: msg_p5jXN8AQM9LWM0D4loKWxJek\nWebhook-Timestamp: 1614265330\n" +
+            "Webhook-Signature: v1,AAAA v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=\nContent-Type: application/json\n");
+        assertEquals(0, TapioCli.execute("webhooks", "verify", "--secret", "whsec_" + java.util.Base64.getEncoder().encodeToString(new byte[24]),
+            "--secret", SECRET, "--headers", headers.toString(), "--body", body.toString(), "--no-timestamp-check"), out() + err());
+        assertTrue(out().startsWith("valid: msg_p5jXN8AQM9LWM0D4loKWxJek"), out());
+        clearConsole();
         Files.writeString(body, "{\"test\": 2432232315}");
         assertEquals(1, TapioCli.execute(at));
         assertTrue(out().contains("invalid: no signature matches"), out());
