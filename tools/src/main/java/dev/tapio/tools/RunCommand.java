@@ -192,14 +192,14 @@ public final class RunCommand implements Callable<Integer>
                 bridgeConfig.nodeIdOr(engine.settings().nodeName()) + (bridgeConfig.tls() ? " (tls)" : "") : "",
             otelSettings.enabled() ? ", otel -> " + otelSettings.endpoint() + " (" +
                 otelSettings.protocol().name().toLowerCase(Locale.ROOT) + ")" : "");
+        if (prometheus != null)
+        {
+            err.println("tapio: prometheus metrics on http://" + prometheus.listen() + "/metrics (/healthz, /readyz)");
+        }
         if (webhooksSettings.enabled())
         {
             err.println("tapio: webhooks -> " + String.join(", ", webhooksSettings.endpoints().stream()
                 .map(e -> e.name() + " " + e.url()).toList()));
-        }
-        if (prometheus != null)
-        {
-            err.println("tapio: prometheus metrics on http://" + prometheus.listen() + "/metrics (/healthz, /readyz)");
         }
 
         final CountDownLatch stopRequested = new CountDownLatch(1);
