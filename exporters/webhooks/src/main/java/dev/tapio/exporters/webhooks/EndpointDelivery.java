@@ -281,6 +281,11 @@ final class EndpointDelivery
         final WebhookRecord r;
         try
         {
+            if (decoder.rejects(settings.filter(), template, buffer, offset, length))
+            {
+                filtered.incrementRelease();
+                return;
+            }
             r = decoder.decode(template, buffer, offset, length);
         }
         catch (final IOException | RuntimeException e)

@@ -8,7 +8,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tapio.codecs.EventFrames;
+import dev.tapio.codecs.EventTypes;
 import dev.tapio.codecs.GroupFrames;
+import dev.tapio.codecs.sbe.EventType;
 import dev.tapio.codecs.json.JsonEventWriter;
 import dev.tapio.codecs.json.JsonGroupWriter;
 import dev.tapio.codecs.sbe.EventDecoder;
@@ -54,6 +56,26 @@ final class RecordDecoder
             }
         }
         events.patternNames(patternNames::get);
+    }
+
+    /**
+     * True when {@code filter} certainly refuses the record, judged from its SBE fields without turning it
+     * into JSON (an endpoint reads every record of the journal; most are usually filtered out). Group records
+     * are never refused here: they are rare, and decoding them teaches the pattern names events need.
+     */
+    boolean rejects(final RecordFilter filter, final int template, final DirectBuffer buffer, final int offset,
+        final int length)
+    {
+        if (template != JournalRecords.EVENT || EventFrames.validate(buffer, offset, length) != EventFrames.OK)
+        {
+            return false;
+        }
+        header.wrap(buffer, offset);
+        event.wrap(buffer, offset + MessageHeaderDecoder.ENCODED_LENGTH, header.blockLength(), header.version());
+        final EventType type = EventFrames.typeOf(event.eventTypeRaw());
+        final boolean correlated = event.correlationId() != 0;
+        return filter.rejectsEvent(type == EventType.OTHER ? null : EventTypes.name(type), event.severityRaw(),
+            correlated, correlated ? patternNames.get(event.patternId()) : null);
     }
 
     /**

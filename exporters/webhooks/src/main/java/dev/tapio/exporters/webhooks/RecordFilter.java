@@ -70,6 +70,33 @@ public final class RecordFilter
         return patterns.isEmpty() || r.pattern() != null && any(patterns, r.pattern());
     }
 
+    /**
+     * Whether an event is certainly refused, from the fields its SBE form gives without decoding it to JSON:
+     * {@code type} null when unknown (an OTHER type, named only in its var data), {@code pattern} null when
+     * the event is uncorrelated or its pattern's name is not known yet. Agrees with {@link #accepts}: when
+     * this says false, {@code accepts} decides on the whole record.
+     */
+    boolean rejectsEvent(final String type, final int severityRank, final boolean correlated, final String pattern)
+    {
+        if (records == Records.GROUPS)
+        {
+            return true;
+        }
+        if (type != null && !types.isEmpty() && !any(types, type))
+        {
+            return true;
+        }
+        if (severityRank < minSeverityRank)
+        {
+            return true;
+        }
+        if (!patterns.isEmpty())
+        {
+            return !correlated || pattern != null && !any(patterns, pattern);
+        }
+        return false;
+    }
+
     private static boolean any(final List<TypeGlob> globs, final String value)
     {
         for (final TypeGlob g : globs)
