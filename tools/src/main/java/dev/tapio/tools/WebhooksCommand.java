@@ -329,7 +329,7 @@ public final class WebhooksCommand implements Runnable
             out.println(WebhookSigner.HEADER_ID + ": " + a.id());
             out.println(WebhookSigner.HEADER_TIMESTAMP + ": " + a.timestamp());
             out.println(WebhookSigner.HEADER_SIGNATURE + ": " + (a.signature() == null ? "(none: no secret given, unsigned)" : a.signature()));
-            endpoint.headers().forEach((k, v) -> out.println(k + ": " + v));
+            endpoint.headers().forEach((k, v) -> out.println(k + ": " + (sensitive(k) ? "(hidden, " + v.length() + " characters)" : v)));
             out.println();
             out.println(new String(a.requestBody(), StandardCharsets.UTF_8));
             out.println();
@@ -354,6 +354,14 @@ public final class WebhooksCommand implements Runnable
                 out.printf(Locale.ROOT, "-> %s after %.1f ms: %s%n", a.outcome().label, micros / 1000.0, a.error());
             }
             return a.outcome() == WebhookSender.Outcome.SUCCESS ? 0 : 1;
+        }
+
+        /** Headers whose values are credentials, not printed. */
+        static boolean sensitive(final String header)
+        {
+            final String h = header.toLowerCase(Locale.ROOT);
+            return h.equals("authorization") || h.equals("proxy-authorization") || h.equals("cookie") ||
+                h.contains("token") || h.contains("secret") || h.contains("api-key") || h.contains("apikey");
         }
     }
 }

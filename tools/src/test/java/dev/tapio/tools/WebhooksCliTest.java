@@ -120,6 +120,7 @@ class WebhooksCliTest extends CapturedConsole
             assertTrue(out().contains("-> HTTP 200 (success)"), out());
             assertTrue(out().contains("{\"ok\":true}"), out());
             assertTrue(out().contains("webhook-id: " + c.headers().get("webhook-id")), out());
+            assertTrue(out().contains("Authorization: (hidden, 10 characters)") && !out().contains("Bearer abc"), "credentials not printed: " + out());
 
             // the request as a receiver would have captured it, verified by the other command
             final StringBuilder raw = new StringBuilder("POST /hook HTTP/1.1\r\n");
