@@ -80,7 +80,7 @@ public final class WebhookSender implements AutoCloseable
         }
     }
 
-    /** Response bodies kept for logs, dead letters and {@code tapio webhooks test}, at most. */
+    /** Response body bytes kept for logs, dead letters and {@code tapio webhooks test}, at most. */
     static final int MAX_RESPONSE_CHARS = 4096;
 
     private final EndpointSettings settings;
@@ -123,33 +123,101 @@ public final class WebhookSender implements AutoCloseable
             b.header(WebhookSigner.HEADER_SIGNATURE, signature);
         }
         settings.headers().forEach(b::header);
+        // sendAsync and a deadline: the request's own timeout stops at the response headers, and a body that
+        // never ends must not hold the endpoint's thread either
+        final java.util.concurrent.CompletableFuture<HttpResponse<String>> future =
+            client.sendAsync(b.build(), info -> new LimitedBody());
         try
         {
-            final HttpResponse<String> r = client.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            final HttpResponse<String> r = future.get(settings.timeout().toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
             final int status = r.statusCode();
             final Outcome outcome = status >= 200 && status < 300 ? Outcome.SUCCESS : status == 410 ? Outcome.GONE :
                 status == 429 ? Outcome.RATE_LIMITED : status >= 500 ? Outcome.SERVER_ERROR : Outcome.CLIENT_ERROR;
-            final String body = r.body() == null ? "" : r.body().length() > MAX_RESPONSE_CHARS ?
-                r.body().substring(0, MAX_RESPONSE_CHARS) + "…" : r.body();
             final long retryAfter = outcome == Outcome.SUCCESS ? -1 :
                 retryAfterNanos(r.headers().firstValue("Retry-After").orElse(null), clock);
             return new Attempt(outcome, status, retryAfter, id, timestamp, signature, payload.body(),
-                payload.contentType(), r.headers(), body, null);
+                payload.contentType(), r.headers(), r.body(), null);
         }
-        catch (final HttpTimeoutException e)
+        catch (final java.util.concurrent.TimeoutException e)
         {
-            return new Attempt(Outcome.TIMEOUT, 0, -1, id, timestamp, signature, payload.body(), payload.contentType(),
-                null, null, "no answer within " + dev.tapio.engine.config.Units.formatDuration(settings.timeout()));
+            future.cancel(true);
+            return timeout(id, timestamp, signature, payload);
         }
-        catch (final ConnectException e)
+        catch (final InterruptedException e)
         {
+            future.cancel(true);
+            throw e;
+        }
+        catch (final java.util.concurrent.ExecutionException e)
+        {
+            final Throwable cause = e.getCause();
+            if (cause instanceof HttpTimeoutException)
+            {
+                return timeout(id, timestamp, signature, payload);
+            }
+            if (cause instanceof ConnectException)
+            {
+                return new Attempt(Outcome.CONNECTION_ERROR, 0, -1, id, timestamp, signature, payload.body(),
+                    payload.contentType(), null, null, "cannot connect to " + settings.url().getHost() + ":" + port());
+            }
             return new Attempt(Outcome.CONNECTION_ERROR, 0, -1, id, timestamp, signature, payload.body(),
-                payload.contentType(), null, null, "cannot connect to " + settings.url().getHost() + ":" + port());
+                payload.contentType(), null, null, String.valueOf(cause != null && cause.getMessage() != null ?
+                cause.getMessage() : cause));
         }
-        catch (final IOException e)
+    }
+
+    private Attempt timeout(final String id, final long timestamp, final String signature, final PayloadFormat.Payload payload)
+    {
+        return new Attempt(Outcome.TIMEOUT, 0, -1, id, timestamp, signature, payload.body(), payload.contentType(),
+            null, null, "no complete answer within " + dev.tapio.engine.config.Units.formatDuration(settings.timeout()));
+    }
+
+    /** Keeps the first {@value #MAX_RESPONSE_CHARS} bytes of a response body and discards the rest. */
+    private static final class LimitedBody implements HttpResponse.BodySubscriber<String>
+    {
+        private final java.util.concurrent.CompletableFuture<String> result = new java.util.concurrent.CompletableFuture<>();
+        private final java.io.ByteArrayOutputStream kept = new java.io.ByteArrayOutputStream();
+        private boolean truncated;
+
+        @Override
+        public java.util.concurrent.CompletionStage<String> getBody()
         {
-            return new Attempt(Outcome.CONNECTION_ERROR, 0, -1, id, timestamp, signature, payload.body(),
-                payload.contentType(), null, null, String.valueOf(e.getMessage() != null ? e.getMessage() : e));
+            return result;
+        }
+
+        @Override
+        public void onSubscribe(final java.util.concurrent.Flow.Subscription subscription)
+        {
+            subscription.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(final java.util.List<java.nio.ByteBuffer> items)
+        {
+            for (final java.nio.ByteBuffer bb : items)
+            {
+                final int room = MAX_RESPONSE_CHARS - kept.size();
+                final int n = Math.min(room, bb.remaining());
+                if (n > 0)
+                {
+                    final byte[] bytes = new byte[n];
+                    bb.get(bytes);
+                    kept.write(bytes, 0, n);
+                }
+                truncated |= bb.hasRemaining();
+            }
+        }
+
+        @Override
+        public void onError(final Throwable throwable)
+        {
+            result.completeExceptionally(throwable);
+        }
+
+        @Override
+        public void onComplete()
+        {
+            result.complete(kept.toString(StandardCharsets.UTF_8) + (truncated ? "…" : ""));
         }
     }
 

@@ -26,8 +26,19 @@ import java.util.function.IntFunction;
 final class Receiver implements AutoCloseable
 {
     /** An answer: status, extra headers, body; {@code hang}: wait for {@link #release()} before answering. */
-    record Answer(int status, Map<String, String> headers, String body, boolean hang)
+    record Answer(int status, Map<String, String> headers, String body, boolean hang, boolean hangInBody)
     {
+        Answer(final int status, final Map<String, String> headers, final String body, final boolean hang)
+        {
+            this(status, headers, body, hang, false);
+        }
+
+        /** Status 200 and the first bytes of a 100-byte body, then nothing until released. */
+        static Answer hangingBody()
+        {
+            return new Answer(200, Map.of(), "", false, true);
+        }
+
         static Answer status(final int status)
         {
             return new Answer(status, Map.of(), "", false);
@@ -94,6 +105,23 @@ final class Receiver implements AutoCloseable
                 {
                     Thread.currentThread().interrupt();
                 }
+            }
+            if (a.hangInBody())
+            {
+                exchange.sendResponseHeaders(200, 100);
+                final OutputStream os = exchange.getResponseBody();
+                os.write("{\"partial\":".getBytes(StandardCharsets.UTF_8));
+                os.flush();
+                try
+                {
+                    released.await();
+                }
+                catch (final InterruptedException e)
+                {
+                    Thread.currentThread().interrupt();
+                }
+                exchange.close();
+                return;
             }
             a.headers().forEach((k, v) -> exchange.getResponseHeaders().add(k, v));
             final byte[] out = a.body().getBytes(StandardCharsets.UTF_8);

@@ -208,6 +208,23 @@ class WebhookDeliveryTest
     }
 
     @Test
+    void aResponseBodyThatNeverEndsTimesOutTooAndTheRecordIsSentAgain() throws Exception
+    {
+        try (TestJournal j = new TestJournal(tmp.resolve("journal"));
+             Receiver r = Receiver.start(n -> n == 0 ? Answer.hangingBody() : Answer.status(200)))
+        {
+            j.event(1);
+            final WebhooksExporter x = exporter(j, endpoint("dribble", r).timeout(Duration.ofMillis(500)).build()).start();
+            await("the attempt times out although the headers came", () -> x.attempts("dribble", TIMEOUT) == 1);
+            await("and the retry is delivered", () -> x.delivered("dribble") == 1);
+            r.release();
+            assertTrue(x.stop(Duration.ofSeconds(1)));
+            assertEquals(2, r.requests().size());
+            assertEquals(r.requests().get(0).header("webhook-id"), r.requests().get(1).header("webhook-id"));
+        }
+    }
+
+    @Test
     void aRestartMidRetryResumesWithTheSameRecordAndId() throws Exception
     {
         final AtomicBoolean up = new AtomicBoolean();
