@@ -221,50 +221,70 @@ final class EndpointDelivery
 
     private void run()
     {
-        try
+        long errors = 0;
+        while (true)
         {
-            while (true)
+            try
             {
-                final boolean stopping = !running;
-                pending = null;
-                final int n = tailer.poll(handler, 1);
-                if (n == 0)
-                {
-                    caughtUp = true;
-                    if (stopping || abandoned())
-                    {
-                        break;
-                    }
-                    LockSupport.parkNanos(IDLE_NANOS);
-                    continue;
-                }
+                deliverAll();
+                return;
+            }
+            catch (final Throwable t)
+            {
+                // e.g. the dead-letter file could not be written: never end the endpoint for good after startup;
+                // wait, then resume after the durable position (what was not acked is sent again)
                 caughtUp = false;
-                final long index = tailer.lastReadIndex();
-                if (pending == null)
+                failure = t;
+                errors++;
+                if (Long.bitCount(errors) == 1)
                 {
-                    ack(index);
-                    continue;
+                    log.println("tapio webhooks: endpoint " + settings.name() + ": delivery failed (" + errors +
+                        " times so far): " + t + "; resuming after the last acked record in 1s");
                 }
-                final Delivery d = deliver(pending, index);
-                if (d == Delivery.DONE)
+                if (!Pacer.PARKING.pause(1_000_000_000L, () -> !running))
                 {
-                    ack(index);
+                    return;
                 }
-                else
-                {
-                    break; // stopped (not acked: sent again next run) or gone (disabled)
-                }
-                if (abandoned())
-                {
-                    break;
-                }
+                tailer.rewindToAcked();
             }
         }
-        catch (final Throwable t)
+    }
+
+    /** Delivers until stopped (or disabled); throws on what it cannot handle itself. */
+    private void deliverAll() throws IOException
+    {
+        while (true)
         {
+            final boolean stopping = !running;
+            pending = null;
+            final int n = tailer.poll(handler, 1);
+            if (n == 0)
+            {
+                caughtUp = true;
+                if (stopping || abandoned())
+                {
+                    return;
+                }
+                LockSupport.parkNanos(IDLE_NANOS);
+                continue;
+            }
             caughtUp = false;
-            failure = t;
-            log.println("tapio webhooks: endpoint " + settings.name() + ": delivery stopped: " + t);
+            final long index = tailer.lastReadIndex();
+            if (pending == null)
+            {
+                ack(index);
+                continue;
+            }
+            final Delivery d = deliver(pending, index);
+            if (d != Delivery.DONE)
+            {
+                return; // stopped (not acked: sent again next run) or gone (disabled)
+            }
+            ack(index);
+            if (abandoned())
+            {
+                return;
+            }
         }
     }
 

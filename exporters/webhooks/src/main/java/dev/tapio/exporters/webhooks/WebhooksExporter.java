@@ -270,7 +270,7 @@ public final class WebhooksExporter implements AutoCloseable
         return get(endpoint).deadLetterFile();
     }
 
-    /** Why the endpoint's thread ended early, or null. */
+    /** The last error the endpoint's thread recovered from (it waits 1s and resumes after its position), or null. */
     public Throwable failure(final String endpoint)
     {
         return get(endpoint).failure();

@@ -287,6 +287,26 @@ class WebhookDeliveryTest
     }
 
     @Test
+    void anEndpointThatCannotWriteItsDeadLetterRecoversOnceItCanWithoutLosingTheRecord() throws Exception
+    {
+        try (TestJournal j = new TestJournal(tmp.resolve("journal"));
+             Receiver r = Receiver.start(n -> Answer.status(422)))
+        {
+            Files.writeString(tmp.resolve("dead"), "a file where the dead-letter directory should be");
+            final long index = j.event(1);
+            final WebhooksExporter x = exporter(j, endpoint("blocked", r).maxAttempts(1).build()).start();
+            await("the dead letter fails", () -> x.failure("blocked") != null);
+            assertEquals(-1, x.ackedIndex("blocked"), "not acked without its dead letter");
+            Files.delete(tmp.resolve("dead"));
+            await("resumed after the position and dead-lettered", () -> x.deadLettered("blocked") == 1 && x.ackedIndex("blocked") == index);
+            assertTrue(x.stop(Duration.ofSeconds(1)));
+            assertTrue(r.requests().size() >= 2, "sent again after the recovery");
+            assertEquals(1, Files.readAllLines(tmp.resolve("dead/blocked.jsonl")).size());
+            assertTrue(logBytes.toString().contains("delivery failed (1 times so far)"), logBytes.toString());
+        }
+    }
+
+    @Test
     void theBreakerOpensAfterConsecutiveFailuresAndHoldsAttemptsBackForItsOpenDuration() throws Exception
     {
         try (TestJournal j = new TestJournal(tmp.resolve("journal"));
