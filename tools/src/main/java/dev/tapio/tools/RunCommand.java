@@ -44,8 +44,6 @@ import java.util.concurrent.TimeUnit;
  * from before the engine starts (a taken port fails the start) until after the summary. With
  * {@code otel.enabled} the OTLP exporter likewise reads the journal through its tailer {@code otel}, starts
  * after the engine and stops after it (and the bridge) drained, exporting for up to {@code otel.drainTimeout}.
- * With {@code webhooks.enabled} the webhooks exporter does the same with a tailer per endpoint
- * ({@code webhook-<name>}), delivering for up to {@code webhooks.drainTimeout} on stop.
  */
 @Command(name = "run", mixinStandardHelpOptions = true, versionProvider = TapioCli.Version.class,
     description = "Run the node process: sources → decode → correlate → enrich → fan-out → sinks.")
@@ -196,11 +194,6 @@ public final class RunCommand implements Callable<Integer>
         {
             err.println("tapio: prometheus metrics on http://" + prometheus.listen() + "/metrics (/healthz, /readyz)");
         }
-        if (webhooksSettings.enabled())
-        {
-            err.println("tapio: webhooks -> " + String.join(", ", webhooksSettings.endpoints().stream()
-                .map(e -> e.name() + " " + e.url()).toList()));
-        }
 
         final CountDownLatch stopRequested = new CountDownLatch(1);
         final CountDownLatch stopped = new CountDownLatch(1);
@@ -223,13 +216,17 @@ public final class RunCommand implements Callable<Integer>
         }, "tapio-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
 
-        // Opened before the engine starts, so an endpoint new to this journal starts at what this run journals.
+        // With webhooks.enabled, the webhooks exporter reads the journal like otel, through a tailer per endpoint
+        // (webhook-<name>), and delivers for up to webhooks.drainTimeout on stop. Its tailers are opened before
+        // the engine starts, so an endpoint new to this journal starts at what this run journals.
         WebhooksExporter webhooks = null;
         if (webhooksSettings.enabled())
         {
             try
             {
                 webhooks = WebhooksExporter.create(JournalSection.settings(cfg), webhooksSettings, engine.counters(), err);
+                err.println("tapio: webhooks -> " + String.join(", ", webhooksSettings.endpoints().stream()
+                    .map(e -> e.name() + " " + e.url()).toList()));
             }
             catch (final java.io.IOException | RuntimeException e)
             {
