@@ -1,5 +1,6 @@
 package dev.tapio.bridge;
 
+import dev.tapio.journal.delivery.CircuitBreaker;
 import dev.tapio.engine.metrics.EngineCounters;
 import org.agrona.concurrent.status.AtomicCounter;
 

@@ -1,5 +1,7 @@
 package dev.tapio.bridge;
 
+import dev.tapio.journal.delivery.CircuitBreaker;
+import dev.tapio.journal.delivery.Backoff;
 import com.google.protobuf.ByteString;
 import dev.tapio.codecs.bridge.Ack;
 import dev.tapio.codecs.bridge.Batch;

@@ -1,6 +1,6 @@
 package dev.tapio.bridge;
 
-import dev.tapio.bridge.CircuitBreaker.State;
+import dev.tapio.journal.delivery.CircuitBreaker.State;
 import dev.tapio.bridge.server.DedupWindow;
 import dev.tapio.bridge.server.IngestServer;
 import dev.tapio.bridge.server.NodeIds;

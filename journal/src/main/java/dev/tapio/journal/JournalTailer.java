@@ -116,6 +116,16 @@ public final class JournalTailer implements AutoCloseable
         return new JournalTailer(name, settings, startFrom);
     }
 
+    /**
+     * Whether the tailer {@code name} of the journal in {@code settings.dir()} was ever opened (its position
+     * file exists), acked or not.
+     */
+    public static boolean exists(final JournalSettings settings, final String name)
+    {
+        TailerPositions.checkName(name);
+        return Files.exists(TailerPositions.file(settings.dir().toAbsolutePath(), name));
+    }
+
     /** Opens the tailer on the journal in {@code dir} with default settings (the queue's own roll cycle applies). */
     public static JournalTailer open(final Path dir, final String name) throws IOException
     {
@@ -210,6 +220,51 @@ public final class JournalTailer implements AutoCloseable
         acked = index;
         position.putLong(TailerPositions.ACKED_AT_OFFSET, System.currentTimeMillis(), ByteOrder.LITTLE_ENDIAN);
         position.putLongRelease(TailerPositions.ACKED_OFFSET, index);
+        return true;
+    }
+
+    /**
+     * For a tailer that has acked nothing yet: makes the place where its delivery started durable, by acking
+     * the last record before it. A tailer opened {@link StartFrom#LATEST} otherwise starts at the then end of
+     * the journal again after a restart, and would skip records that arrived before the restart but were not
+     * acked yet. Nothing delivered is skipped: the record acked precedes every record delivered.
+     *
+     * @return true when a position was written; false when something was acked already, the tailer has
+     * delivered records since it opened, or no record precedes its start.
+     */
+    public boolean ackStart()
+    {
+        if (acked != TailerPositions.NONE || lastReadIndex >= 0)
+        {
+            return false;
+        }
+        long before = TailerPositions.NONE;
+        try (ExcerptTailer probe = queue.createTailer())
+        {
+            probe.direction(net.openhft.chronicle.queue.TailerDirection.BACKWARD).toEnd();
+            while (true)
+            {
+                try (DocumentContext dc = probe.readingDocument())
+                {
+                    if (!dc.isPresent())
+                    {
+                        break;
+                    }
+                    if (dc.isData() && dc.index() < resumedFrom)
+                    {
+                        before = dc.index();
+                        break;
+                    }
+                }
+            }
+        }
+        if (before == TailerPositions.NONE)
+        {
+            return false;
+        }
+        acked = before;
+        position.putLong(TailerPositions.ACKED_AT_OFFSET, System.currentTimeMillis(), ByteOrder.LITTLE_ENDIAN);
+        position.putLongRelease(TailerPositions.ACKED_OFFSET, before);
         return true;
     }
 

@@ -228,6 +228,29 @@ class JournalTailerTest
     }
 
     @Test
+    void latestStartMadeDurableResumesThereAfterARestartWithoutAnAck() throws Exception
+    {
+        appendEvents(0, 5);
+        try (JournalTailer t = JournalTailer.open(settings(), "live", JournalTailer.StartFrom.LATEST))
+        {
+            assertTrue(t.ackStart(), "the last record before the start is acked");
+            assertFalse(t.ackStart(), "only once");
+            appendEvents(5, 2);
+            // closed without delivering or acking 5 and 6
+        }
+        try (JournalTailer t = JournalTailer.open(settings(), "live", JournalTailer.StartFrom.LATEST))
+        {
+            assertEquals(range(5, 7), drain(t, 100), "resumes where it first started, not at the new end");
+        }
+        assertFalse(JournalTailer.exists(settings(), "empty-start"));
+        try (JournalTailer t = JournalTailer.open(settings(), "empty-start", JournalTailer.StartFrom.EARLIEST))
+        {
+            assertTrue(JournalTailer.exists(settings(), "empty-start"));
+            assertFalse(t.ackStart(), "nothing precedes the earliest record");
+        }
+    }
+
+    @Test
     void rejectsNamesThatAreNotSafeFileNames()
     {
         assertThrows(IllegalArgumentException.class, () -> JournalTailer.open(settings(), "../x"));

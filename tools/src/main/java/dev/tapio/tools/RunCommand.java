@@ -1,7 +1,7 @@
 package dev.tapio.tools;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tapio.bridge.CircuitBreaker;
+import dev.tapio.journal.delivery.CircuitBreaker;
 import dev.tapio.bridge.ClientCounters;
 import dev.tapio.bridge.config.BridgeConfig;
 import dev.tapio.bridge.config.BridgeSection;
@@ -16,6 +16,9 @@ import dev.tapio.engine.metrics.EngineCounters;
 import dev.tapio.engine.sink.FileSink;
 import dev.tapio.exporters.prometheus.PrometheusExporter;
 import dev.tapio.exporters.prometheus.PrometheusSection;
+import dev.tapio.exporters.webhooks.WebhooksExporter;
+import dev.tapio.exporters.webhooks.WebhooksSection;
+import dev.tapio.exporters.webhooks.WebhooksSettings;
 import dev.tapio.journal.JournalSection;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
@@ -114,6 +117,7 @@ public final class RunCommand implements Callable<Integer>
         final TapioConfig cfg;
         final BridgeConfig bridgeConfig;
         final OtelSettings otelSettings;
+        final WebhooksSettings webhooksSettings;
         try
         {
             if (config == null)
@@ -140,6 +144,7 @@ public final class RunCommand implements Callable<Integer>
             }
             bridgeConfig = BridgeSection.config(cfg);
             otelSettings = OtelSection.settings(cfg);
+            webhooksSettings = WebhooksSection.settings(cfg);
         }
         catch (final ConfigException e)
         {
@@ -200,6 +205,8 @@ public final class RunCommand implements Callable<Integer>
                 stopped.await(engine.settings().shutdownTimeout().toMillis() +
                     (bridgeConfig.enabled ? bridgeConfig.drainTimeout.toMillis() : 0) +
                     (otelSettings.enabled() ? otelSettings.drainTimeout().toMillis() + 2 * otelSettings.exportTimeout().toMillis() : 0) +
+                    (webhooksSettings.enabled() ? webhooksSettings.drainTimeout().toMillis() + webhooksSettings.endpoints().stream()
+                        .mapToLong(e -> e.timeout().toMillis()).max().orElse(0) + 1000 : 0) +
                     5_000, TimeUnit.MILLISECONDS);
             }
             catch (final InterruptedException ignored)
@@ -209,6 +216,27 @@ public final class RunCommand implements Callable<Integer>
         }, "tapio-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
 
+        // With webhooks.enabled, the webhooks exporter reads the journal like otel, through a tailer per endpoint
+        // (webhook-<name>), and delivers for up to webhooks.drainTimeout on stop. Its tailers are opened before
+        // the engine starts, so an endpoint new to this journal starts at what this run journals.
+        WebhooksExporter webhooks = null;
+        if (webhooksSettings.enabled())
+        {
+            try
+            {
+                webhooks = WebhooksExporter.create(JournalSection.settings(cfg), webhooksSettings, engine.counters(), err);
+                err.println("tapio: webhooks -> " + String.join(", ", webhooksSettings.endpoints().stream()
+                    .map(e -> e.name() + " " + e.url()).toList()));
+            }
+            catch (final java.io.IOException | RuntimeException e)
+            {
+                err.println("tapio run: webhooks: " + e.getMessage());
+                stop(prometheus);
+                stopped.countDown();
+                Runtime.getRuntime().removeShutdownHook(hook);
+                return 1;
+            }
+        }
         final long start = System.nanoTime();
         engine.start();
         JournalBridge bridge = null;
@@ -222,6 +250,10 @@ public final class RunCommand implements Callable<Integer>
             catch (final java.io.IOException | RuntimeException e)
             {
                 err.println("tapio run: bridge: " + e.getMessage());
+                if (webhooks != null)
+                {
+                    webhooks.stop(Duration.ZERO);
+                }
                 engine.stop();
                 stop(prometheus);
                 stopped.countDown();
@@ -241,6 +273,10 @@ public final class RunCommand implements Callable<Integer>
             catch (final java.io.IOException | RuntimeException e)
             {
                 err.println("tapio run: otel: " + e.getMessage());
+                if (webhooks != null)
+                {
+                    webhooks.stop(Duration.ZERO);
+                }
                 if (bridge != null)
                 {
                     bridge.close();
@@ -250,6 +286,10 @@ public final class RunCommand implements Callable<Integer>
                 Runtime.getRuntime().removeShutdownHook(hook);
                 return 1;
             }
+        }
+        if (webhooks != null)
+        {
+            webhooks.start();
         }
         final long interval = cfg.statsInterval().toNanos();
         final long end = duration == null ? Long.MAX_VALUE : start + duration.toNanos();
@@ -330,6 +370,26 @@ public final class RunCommand implements Callable<Integer>
                 }
             });
         }
+        if (webhooks != null)
+        {
+            // Like otel: after the engine drained into the journal, deliver the rest for up to drainTimeout.
+            final boolean caughtUp = webhooks.stop(webhooksSettings.drainTimeout());
+            if (!caughtUp)
+            {
+                err.println("tapio run: webhooks: not caught up after drainTimeout " +
+                    dev.tapio.engine.config.Units.formatDuration(webhooksSettings.drainTimeout()) +
+                    "; the records not delivered stay in the journal and go with the next run");
+            }
+            summary.set("webhooks", webhooksSummary(webhooks, caughtUp));
+            final ObjectNode counters = (ObjectNode)summary.get("counters");
+            engine.counters().snapshot().forEach((k, v) ->
+            {
+                if (k.startsWith("tapio_webhook_"))
+                {
+                    counters.put(k, v);
+                }
+            });
+        }
         summaryOut.println(Reports.JSON.writeValueAsString(summary));
         summaryOut.flush();
         stop(prometheus);
@@ -390,6 +450,25 @@ public final class RunCommand implements Callable<Integer>
         o.put("failedExports", otel.failedExports());
         o.put("missingMembers", otel.missingMembers());
         o.put("ackedIndex", otel.ackedIndex());
+        return o;
+    }
+
+    /** The webhooks' part of the summary: per endpoint where it sent and what came of it. */
+    static ObjectNode webhooksSummary(final WebhooksExporter webhooks, final boolean caughtUp)
+    {
+        final ObjectNode o = Reports.JSON.createObjectNode();
+        o.put("caughtUp", caughtUp);
+        final ObjectNode endpoints = o.putObject("endpoints");
+        for (final String name : webhooks.endpointNames())
+        {
+            final ObjectNode e = endpoints.putObject(name);
+            e.put("url", webhooks.settings().endpoint(name).url().toString());
+            e.put("delivered", webhooks.delivered(name));
+            e.put("deadLettered", webhooks.deadLettered(name));
+            e.put("disabled", webhooks.disabled(name));
+            e.put("breaker", webhooks.breakerState(name));
+            e.put("ackedIndex", webhooks.ackedIndex(name));
+        }
         return o;
     }
 

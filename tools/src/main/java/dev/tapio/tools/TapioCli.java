@@ -15,7 +15,7 @@ import java.util.Properties;
     mixinStandardHelpOptions = true,
     versionProvider = TapioCli.Version.class,
     description = "Low-latency observability event engine: collect, correlate, enrich and fan out events.",
-    subcommands = { RunCommand.class, ServerCommand.class, CorrelateCommand.class, ReplayCommand.class, RulesCommand.class, ScenariosCommand.class, BenchCommand.class, CommandLine.HelpCommand.class })
+    subcommands = { RunCommand.class, ServerCommand.class, CorrelateCommand.class, ReplayCommand.class, RulesCommand.class, ScenariosCommand.class, BenchCommand.class, WebhooksCommand.class, CommandLine.HelpCommand.class })
 public final class TapioCli implements Runnable
 {
     /** Exit code for bad usage or configuration. */

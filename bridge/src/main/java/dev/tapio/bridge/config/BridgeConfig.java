@@ -1,7 +1,7 @@
 package dev.tapio.bridge.config;
 
-import dev.tapio.bridge.Backoff;
-import dev.tapio.bridge.CircuitBreaker;
+import dev.tapio.journal.delivery.Backoff;
+import dev.tapio.journal.delivery.CircuitBreaker;
 import dev.tapio.bridge.ServerBridge;
 import dev.tapio.engine.config.ConfigException;
 import dev.tapio.engine.config.ConfigNode;

@@ -1,6 +1,6 @@
 package dev.tapio.bridge.journal;
 
-import dev.tapio.bridge.CircuitBreaker;
+import dev.tapio.journal.delivery.CircuitBreaker;
 import dev.tapio.bridge.ClientCounters;
 import dev.tapio.bridge.ServerBridge;
 import dev.tapio.bridge.config.BridgeConfig;

@@ -1,6 +1,6 @@
 package dev.tapio.bridge.config;
 
-import dev.tapio.bridge.Backoff;
+import dev.tapio.journal.delivery.Backoff;
 import dev.tapio.bridge.ServerBridge;
 import dev.tapio.bridge.server.DedupWindow;
 import dev.tapio.engine.config.ConfigException;

@@ -1,4 +1,4 @@
-package dev.tapio.bridge;
+package dev.tapio.journal.delivery;
 
 import org.junit.jupiter.api.Test;
 

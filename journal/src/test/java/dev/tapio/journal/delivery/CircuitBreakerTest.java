@@ -1,15 +1,15 @@
-package dev.tapio.bridge;
+package dev.tapio.journal.delivery;
 
-import dev.tapio.bridge.CircuitBreaker.State;
+import dev.tapio.journal.delivery.CircuitBreaker.State;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-import static dev.tapio.bridge.CircuitBreaker.State.CLOSED;
-import static dev.tapio.bridge.CircuitBreaker.State.HALF_OPEN;
-import static dev.tapio.bridge.CircuitBreaker.State.OPEN;
+import static dev.tapio.journal.delivery.CircuitBreaker.State.CLOSED;
+import static dev.tapio.journal.delivery.CircuitBreaker.State.HALF_OPEN;
+import static dev.tapio.journal.delivery.CircuitBreaker.State.OPEN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,10 +1,11 @@
-package dev.tapio.bridge;
+package dev.tapio.journal.delivery;
 
 import java.time.Duration;
 import java.util.function.LongSupplier;
 
 /**
- * A circuit breaker for the bridge's calls to the server, as a pure state machine over an injected
+ * A circuit breaker for a journal consumer's calls to its destination (the bridge's server, a webhook
+ * endpoint), as a pure state machine over an injected
  * clock (a {@code nanoTime} supplier): no threads, no timers.
  *
  * <pre>

@@ -1,4 +1,4 @@
-package dev.tapio.bridge;
+package dev.tapio.journal.delivery;
 
 import java.time.Duration;
 import java.util.SplittableRandom;
@@ -10,7 +10,7 @@ import java.util.random.RandomGenerator;
  * nodes after a server restart instead of synchronising them into waves.
  *
  * <p>Defaults: base {@value #DEFAULT_BASE_MS} ms, cap {@value #DEFAULT_CAP_MS} ms. The random source is
- * injected so tests are deterministic. Not thread-safe: one owner (the bridge's thread).
+ * injected so tests are deterministic. Not thread-safe: one owner (the bridge's thread, a webhook endpoint's thread).
  */
 public final class Backoff
 {
