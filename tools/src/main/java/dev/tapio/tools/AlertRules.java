@@ -32,7 +32,7 @@ final class AlertRules
 
     /** The rule file for {@code rules}, as YAML text. */
     /** The node-health alerts every generated file carries besides one per pattern. */
-    static final int HEALTH_ALERTS = 8;
+    static final int HEALTH_ALERTS = 10;
 
     static String generate(final RuleSet rules, final String source, final String window)
     {
@@ -78,6 +78,15 @@ final class AlertRules
             "It has records to deliver but has not acked one for over 5 minutes: its destination (bridge, OTLP collector, " +
             "webhook) is down or refusing. Records wait in the journal until retention deletes them (then they are counted " +
             "in tapio_journal_dropped_total)."));
+        health.add(rule("TapioWebhookDeadLetters", "sum by (instance, job, endpoint) (increase(tapio_webhook_deliveries_total" +
+            "{outcome=\"dead_lettered\"}[" + window + "])) > 0", "0m", "warning",
+            "Webhook endpoint {{ $labels.endpoint }} on {{ $labels.instance }} is dead-lettering",
+            "Records ran out of delivery attempts and went to the endpoint's dead-letter file instead: " +
+            "the receiver refuses them (4xx) or has been failing (5xx, timeouts) for longer than the retry schedule."));
+        health.add(rule("TapioWebhookEndpointGone", "max by (instance, job, endpoint) (tapio_webhook_endpoint_disabled) == 1",
+            "0m", "warning", "Webhook endpoint {{ $labels.endpoint }} on {{ $labels.instance }} is disabled",
+            "It answered 410 Gone, so nothing more is sent to it; delete its .gone marker in the dead-letter directory " +
+            "and restart to resume."));
         health.add(rule("TapioBridgeCircuitOpen", "max by (instance, job) (tapio_bridge_circuit_state) == 1", "5m", "warning",
             "Tapio's bridge to the server is open-circuit on {{ $labels.instance }}",
             "The server is unreachable; events accumulate in the node's journal (bounded by retention)."));

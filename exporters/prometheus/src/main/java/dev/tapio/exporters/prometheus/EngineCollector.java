@@ -77,6 +77,12 @@ final class EngineCollector extends Collector
         Map.entry("tapio_correlation_open_groups", "Open correlation groups, by pattern and required steps matched so far."),
         Map.entry("tapio_correlation_progress_total", "Groups that were open with that many required steps matched, by how they ended."),
         Map.entry("tapio_correlation_pattern_groups_total", "Correlation groups per pattern, by status."),
+        Map.entry("tapio_webhook_deliveries_total", "Webhook records by final outcome per endpoint (delivered, dead_lettered, gone)."),
+        Map.entry("tapio_webhook_attempts_total", "Webhook HTTP attempts per endpoint, by result."),
+        Map.entry("tapio_webhook_records_skipped_total", "Journal records an endpoint's filters passed over, by reason."),
+        Map.entry("tapio_webhook_breaker_transitions_total", "Circuit breaker transitions per webhook endpoint, by new state."),
+        Map.entry("tapio_webhook_breaker_state", "Circuit breaker state per webhook endpoint (0 closed, 1 open, 2 half-open)."),
+        Map.entry("tapio_webhook_endpoint_disabled", "1 when the endpoint answered 410 Gone and is disabled."),
         Map.entry("tapio_counters_unregistered_total", "Engine series that did not fit in the counters buffer (not exposed)."),
         Map.entry("tapio_kernel_records_total", "Kernel collector records, by source and result."),
         Map.entry("tapio_kernel_emitted_total", "Kernel records emitted, by source and kind."));
