@@ -9,7 +9,9 @@ import dev.tapio.journal.RecordHandler;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
+import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporterBuilder;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
+import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporterBuilder;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.common.export.RetryPolicy;
 import io.opentelemetry.sdk.resources.Resource;
@@ -21,6 +23,7 @@ import org.agrona.concurrent.status.AtomicCounter;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -124,9 +127,15 @@ public final class OtelExporter implements AutoCloseable
         return new OtelExporter(journal, settings, exporter, counters, log);
     }
 
-    /** The SDK's OTLP span exporter for the settings; its own retries use the settings' backoff. */
+    /**
+     * The SDK's OTLP span exporter for the settings, connected as they say (headers, compression, timeout,
+     * TLS through the builders' own methods); its own retries use the settings' backoff.
+     *
+     * @throws UncheckedIOException when a TLS file cannot be read.
+     */
     static SpanExporter spanExporter(final OtelSettings settings)
     {
+        final OtlpConnection c = OtlpConnection.of(settings);
         final RetryPolicy retry = RetryPolicy.builder()
             .setMaxAttempts(3)
             .setInitialBackoff(settings.minBackoff())
@@ -134,17 +143,37 @@ public final class OtelExporter implements AutoCloseable
             .build();
         if (settings.protocol() == OtelSettings.Protocol.HTTP)
         {
-            return OtlpHttpSpanExporter.builder()
+            final OtlpHttpSpanExporterBuilder b = OtlpHttpSpanExporter.builder()
                 .setEndpoint(settings.endpoint())
                 .setTimeout(settings.exportTimeout())
-                .setRetryPolicy(retry)
-                .build();
+                .setCompression(settings.compression().sdkName())
+                .setHeaders(c::headers)
+                .setRetryPolicy(retry);
+            if (c.caPem() != null)
+            {
+                b.setTrustedCertificates(c.caPem());
+            }
+            if (c.certPem() != null)
+            {
+                b.setClientTls(c.keyPem(), c.certPem());
+            }
+            return b.build();
         }
-        return OtlpGrpcSpanExporter.builder()
+        final OtlpGrpcSpanExporterBuilder b = OtlpGrpcSpanExporter.builder()
             .setEndpoint(settings.endpoint())
             .setTimeout(settings.exportTimeout())
-            .setRetryPolicy(retry)
-            .build();
+            .setCompression(settings.compression().sdkName())
+            .setHeaders(c::headers)
+            .setRetryPolicy(retry);
+        if (c.caPem() != null)
+        {
+            b.setTrustedCertificates(c.caPem());
+        }
+        if (c.certPem() != null)
+        {
+            b.setClientTls(c.keyPem(), c.certPem());
+        }
+        return b.build();
     }
 
     public synchronized OtelExporter start()
