@@ -45,8 +45,11 @@ import java.util.concurrent.locks.LockSupport;
  * {@link OtelSettings#warmup()} before the resumed record are read again (not exported) so that groups
  * whose members were journaled before the position still find them.
  *
- * <p>Threading: one thread of its own ({@code tapio-otel}); {@link #start()} and {@link #close()} from the
- * host's thread; the counters may be read from any thread.
+ * <p>With {@link OtelSettings#metricsEnabled()} it also runs an {@link OtelMetricsExporter} of the counters it
+ * was given (the engine's, under {@code tapio run}), started and stopped with it.
+ *
+ * <p>Threading: one thread of its own ({@code tapio-otel}, plus {@code tapio-otel-metrics} with metrics);
+ * {@link #start()} and {@link #close()} from the host's thread; the counters may be read from any thread.
  */
 public final class OtelExporter implements AutoCloseable
 {
@@ -72,6 +75,7 @@ public final class OtelExporter implements AutoCloseable
     private final JournalTailer tailer;
     private final TraceMapper mapper;
     private final Thread thread;
+    private final OtelMetricsExporter metrics;
     private final List<SpanData> batch = new ArrayList<>();
     private final RecordHandler capture = this::keepFirst;
     private volatile boolean running = true;
@@ -100,10 +104,16 @@ public final class OtelExporter implements AutoCloseable
         this.log = log;
         this.tailer = JournalTailer.open(journal, settings.tailerName());
         this.ackedIndex = tailer.ackedIndex();
-        this.mapper = new TraceMapper(settings, Resource.getDefault().merge(Resource.create(
-            Attributes.of(AttributeKey.stringKey("service.name"), "tapio"))), counters);
+        this.mapper = new TraceMapper(settings, resource(), counters);
         this.thread = new Thread(this::run, "tapio-otel");
         this.thread.setDaemon(true);
+        this.metrics = settings.metricsEnabled() ? OtelMetricsExporter.create(settings, counters, log) : null;
+    }
+
+    /** The resource of Tapio's spans and metrics: the SDK's default attributes with {@code service.name=tapio}. */
+    static Resource resource()
+    {
+        return Resource.getDefault().merge(Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), "tapio")));
     }
 
     /** An exporter over OTLP as {@code settings} say (gRPC or HTTP/protobuf to its endpoint), not started. */
@@ -180,6 +190,10 @@ public final class OtelExporter implements AutoCloseable
     {
         started = true;
         thread.start();
+        if (metrics != null)
+        {
+            metrics.start();
+        }
         return this;
     }
 
@@ -200,6 +214,10 @@ public final class OtelExporter implements AutoCloseable
         {
             tailer.close();
             exporter.shutdown();
+            if (metrics != null)
+            {
+                metrics.close();
+            }
             return false;
         }
         drainDeadline = System.nanoTime() + drain.toNanos();
@@ -223,6 +241,11 @@ public final class OtelExporter implements AutoCloseable
             tailer.close();
         }
         exporter.shutdown().join(settings.exportTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        if (metrics != null)
+        {
+            // After the traces: the last metric export carries the exporter's final counts.
+            metrics.close();
+        }
         return done;
     }
 
@@ -371,6 +394,12 @@ public final class OtelExporter implements AutoCloseable
             ackedIndex = lastIndex;
         }
         return true;
+    }
+
+    /** The OTLP metrics exporter of the engine's counters ({@code otel.metrics.enabled}), or null. */
+    public OtelMetricsExporter metrics()
+    {
+        return metrics;
     }
 
     /** Spans the collector accepted since start. */

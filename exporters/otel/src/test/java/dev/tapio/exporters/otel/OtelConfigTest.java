@@ -124,7 +124,9 @@ class OtelConfigTest
     {
         final Path certs = certificates();
         final OtelSettings s = OtelSection.settings(TapioConfig.load(write(
+            "journal: { enabled: true, dir: " + tmp.resolve("j") + " }",
             "otel:",
+            "  enabled: true",
             "  endpoint: https://collector.example:4317",
             "  compression: gzip",
             "  headers:",
@@ -157,7 +159,8 @@ class OtelConfigTest
         assertEquals("https://c.example/otlp/v1/metrics", OtelSection.settings(TapioConfig.load(write(
             "otel:", "  protocol: http", "  endpoint: https://c.example/otlp/v1/traces"))).metricsEndpoint());
         assertEquals("http://m.example:4318/v1/metrics", OtelSection.settings(TapioConfig.load(write(
-            "otel:", "  protocol: http", "  endpoint: http://c.example/ingest",
+            "journal: { enabled: true, dir: " + tmp.resolve("j") + " }",
+            "otel:", "  enabled: true", "  protocol: http", "  endpoint: http://c.example/ingest",
             "  metrics:", "    enabled: true", "    endpoint: http://m.example:4318/v1/metrics"))).metricsEndpoint());
     }
 
@@ -192,6 +195,7 @@ class OtelConfigTest
         assertError(5, "otel.metrics.enabled", "otel.metrics.endpoint", "otel:", "  protocol: http",
             "  endpoint: http://c.example/ingest", "  metrics:", "    enabled: true");
         assertError(3, "otel.metrics.endpoint", "http://", "otel:", "  metrics:", "    endpoint: collector:4317");
+        assertError(3, "otel.metrics.enabled", "otel.enabled", "otel:", "  metrics:", "    enabled: true");
     }
 
     /** server.pem, client.pem and client.key made by openssl (the test is skipped, saying why, without it). */

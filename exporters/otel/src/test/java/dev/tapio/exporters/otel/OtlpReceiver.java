@@ -10,6 +10,9 @@ import io.grpc.ServerInterceptors;
 import io.grpc.TlsServerCredentials;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
+import io.opentelemetry.proto.collector.metrics.v1.MetricsServiceGrpc;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
@@ -28,7 +31,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A real OTLP/gRPC trace receiver for tests: grpc-java (Netty) on 127.0.0.1 serving the official
- * {@code opentelemetry.proto.collector.trace.v1.TraceService}, in plaintext or over TLS (optionally requiring a
+ * {@code opentelemetry.proto.collector.trace.v1.TraceService} (and {@code metrics.v1.MetricsService}), in plaintext or over TLS (optionally requiring a
  * client certificate); it keeps every span it is sent and the metadata (headers) of every call. Requests arrive
  * on gRPC's threads; {@link #spans()} and {@link #headers()} may be read from any thread.
  */
@@ -36,6 +39,7 @@ final class OtlpReceiver implements AutoCloseable
 {
     private final List<Span> spans = new CopyOnWriteArrayList<>();
     private final List<Metadata> headers = new CopyOnWriteArrayList<>();
+    private final List<ExportMetricsServiceRequest> metrics = new CopyOnWriteArrayList<>();
     private final AtomicInteger requests = new AtomicInteger();
     private final Server server;
 
@@ -71,6 +75,17 @@ final class OtlpReceiver implements AutoCloseable
                     response.onCompleted();
                 }
             }, keepHeaders))
+            .addService(ServerInterceptors.intercept(new MetricsServiceGrpc.MetricsServiceImplBase()
+            {
+                @Override
+                public void export(final ExportMetricsServiceRequest request,
+                    final StreamObserver<ExportMetricsServiceResponse> response)
+                {
+                    metrics.add(request);
+                    response.onNext(ExportMetricsServiceResponse.getDefaultInstance());
+                    response.onCompleted();
+                }
+            }, keepHeaders))
             .build()
             .start();
     }
@@ -94,6 +109,12 @@ final class OtlpReceiver implements AutoCloseable
     int port()
     {
         return server.getPort();
+    }
+
+    /** Every metrics export request received (the official MetricsService), in arrival order. */
+    List<ExportMetricsServiceRequest> metrics()
+    {
+        return metrics;
     }
 
     /** The metadata of every call received, in arrival order. */
