@@ -63,7 +63,8 @@ import java.util.stream.Stream;
  *
  * <pre>
  *   java -cp jmh-benchmarks/target/benchmarks.jar [jvm flags] dev.tapio.bench.otlp.OtlpExportThroughput
- *        [--copies 200] [--rounds 5] [--warmup 1] [--sample 1] [--batch 512] [--scenarios scenarios] [--work DIR]
+ *        [--copies 200] [--rounds 5] [--warmup 1] [--sample 1] [--batch 512] [--in-flight 4] [--scenarios scenarios]
+ *        [--work DIR]
  * </pre>
  * (scripts/bench-otlp.sh builds the jar and passes the JVM flags.)
  */
@@ -77,6 +78,7 @@ public final class OtlpExportThroughput
     private int warmup = 1;
     private double sample = 1.0;
     private int batch = OtelSettings.DEFAULT_BATCH_SPANS;
+    private int inFlight = OtelSettings.DEFAULT_MAX_IN_FLIGHT;
     private Path scenarios = Path.of("scenarios");
     private Path work;
 
@@ -97,12 +99,13 @@ public final class OtlpExportThroughput
                 case "--warmup" -> b.warmup = Integer.parseInt(v);
                 case "--sample" -> b.sample = Double.parseDouble(v);
                 case "--batch" -> b.batch = Integer.parseInt(v);
+                case "--in-flight" -> b.inFlight = Integer.parseInt(v);
                 case "--scenarios" -> b.scenarios = Path.of(v);
                 case "--work" -> b.work = Path.of(v);
                 default ->
                 {
                     System.err.println("unknown option " + args[i] + " (--copies N --rounds K --warmup W --sample R " +
-                        "--batch SPANS --scenarios DIR --work DIR)");
+                        "--batch SPANS --in-flight REQUESTS --scenarios DIR --work DIR)");
                     System.exit(2);
                 }
             }
@@ -129,9 +132,9 @@ public final class OtlpExportThroughput
                 "%.1f MiB, written in %.1f s%n", c.events(), lines, copies, scenarios, c.groups(), c.uncorrelated(),
             c.bytes() / 1048576.0, (System.nanoTime() - t0) / 1e9);
         final long expected = c.groupSpans() + (sample >= 1.0 ? c.uncorrelated() : 0);
-        System.out.printf(Locale.ROOT, "spans per round: %s (%d group spans%s); sample %s, batch %d spans, receiver in its own JVM%n",
+        System.out.printf(Locale.ROOT, "spans per round: %s (%d group spans%s); sample %s, batch %d spans, %d in flight, receiver in its own JVM%n",
             sample >= 1.0 ? String.valueOf(expected) : "≥ " + expected, c.groupSpans(),
-            sample >= 1.0 ? " + " + c.uncorrelated() + " single-span traces" : "", sample, batch);
+            sample >= 1.0 ? " + " + c.uncorrelated() + " single-span traces" : "", sample, batch, inFlight);
 
         final Receiver receiver = Receiver.start();
         try
@@ -146,6 +149,7 @@ public final class OtlpExportThroughput
                     .endpoint("http://127.0.0.1:" + receiver.port)
                     .sampleUncorrelated(sample)
                     .batchSpans(batch)
+                    .maxInFlight(inFlight)
                     .tailerName("bench-" + (r + warmup))
                     .exportTimeout(Duration.ofSeconds(30))
                     .build();

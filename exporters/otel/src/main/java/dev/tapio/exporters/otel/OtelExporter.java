@@ -36,8 +36,8 @@ import java.util.concurrent.locks.LockSupport;
  * stalls the engine and a restart resumes after the last record whose spans the collector accepted.
  *
  * <pre>
- *   journal ──poll──► TraceMapper ──spans──► SpanExporter (OTLP gRPC / HTTP) ──ok──► tailer.ack(last record)
- *                                                   └─ failed: wait (backoff, doubling), export the same spans again
+ *   journal ──poll──► TraceMapper ──spans──► SpanExporter (OTLP gRPC / HTTP) ──all ok──► tailer.ack(last record)
+ *                                   batches, ≤ maxInFlight at once  └─ failed: wait (backoff, doubling), export those batches again
  * </pre>
  *
  * Delivery is at least once: spans of records after the durable position are sent again after a crash
@@ -76,7 +76,8 @@ public final class OtelExporter implements AutoCloseable
     private final TraceMapper mapper;
     private final Thread thread;
     private final OtelMetricsExporter metrics;
-    private final List<SpanData> batch = new ArrayList<>();
+    private final List<List<SpanData>> pending = new ArrayList<>();
+    private final CompletableResultCode[] results;
     private final RecordHandler capture = this::keepFirst;
     private volatile boolean running = true;
     private boolean started;
@@ -107,6 +108,7 @@ public final class OtelExporter implements AutoCloseable
         this.mapper = new TraceMapper(settings, resource(), counters);
         this.thread = new Thread(this::run, "tapio-otel");
         this.thread.setDaemon(true);
+        this.results = new CompletableResultCode[settings.maxInFlight()];
         this.metrics = settings.metricsEnabled() ? OtelMetricsExporter.create(settings, counters, log) : null;
     }
 
@@ -275,7 +277,7 @@ public final class OtelExporter implements AutoCloseable
                 }
                 else
                 {
-                    n = tailer.poll(mapper, settings.batchSpans());
+                    n = tailer.poll(mapper, settings.batchSpans() * settings.maxInFlight());
                 }
                 if (n > 0 || !mapper.spans().isEmpty())
                 {
@@ -349,39 +351,62 @@ public final class OtelExporter implements AutoCloseable
     }
 
     /**
-     * Exports the mapper's spans (in batches of {@link OtelSettings#batchSpans()}) until the collector takes
-     * them, then acks {@code lastIndex}. Returns false when stopping cut the retries short (nothing acked).
+     * Exports the mapper's spans in batches of {@link OtelSettings#batchSpans()}, up to
+     * {@link OtelSettings#maxInFlight()} requests at once, until the collector took every batch (a failed batch
+     * is sent again after a backoff, the accepted ones are not), then acks {@code lastIndex}. Returns false when
+     * stopping cut the retries short (nothing acked).
      */
     private boolean exportAndAck(final long lastIndex)
     {
         final List<SpanData> spans = mapper.spans();
-        long backoff = settings.minBackoff().toNanos();
-        int from = 0;
-        while (from < spans.size())
+        pending.clear();
+        for (int from = 0; from < spans.size(); from += settings.batchSpans())
         {
-            final int to = Math.min(spans.size(), from + settings.batchSpans());
-            batch.clear();
-            batch.addAll(spans.subList(from, to));
-            final CompletableResultCode result = exporter.export(batch);
-            result.join(settings.exportTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
-            if (result.isDone() && result.isSuccess())
+            pending.add(spans.subList(from, Math.min(spans.size(), from + settings.batchSpans())));
+        }
+        long backoff = settings.minBackoff().toNanos();
+        while (!pending.isEmpty())
+        {
+            final int n = Math.min(pending.size(), settings.maxInFlight());
+            for (int i = 0; i < n; i++)
             {
-                exportedSpans.getAndAddRelease(to - from);
-                from = to;
+                results[i] = exporter.export(pending.get(i));
+            }
+            CompletableResultCode failed = null;
+            int kept = 0;
+            for (int i = 0; i < n; i++)
+            {
+                final CompletableResultCode result = results[i];
+                result.join(settings.exportTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
+                results[i] = null;
+                if (result.isDone() && result.isSuccess())
+                {
+                    exportedSpans.getAndAddRelease(pending.get(i).size());
+                }
+                else
+                {
+                    pending.set(kept++, pending.get(i)); // failed: first in line for the next attempt
+                    failed = result;
+                }
+            }
+            pending.subList(kept, n).clear();
+            if (failed == null)
+            {
                 backoff = settings.minBackoff().toNanos();
                 continue;
             }
-            final long failures = failedExports.incrementRelease() + 1;
-            if (Long.bitCount(failures) == 1)
+            final long before = failedExports.getAndAddRelease(kept);
+            if (Long.numberOfLeadingZeros(before) != Long.numberOfLeadingZeros(before + kept))
             {
-                // 1st, 2nd, 4th, 8th … failure: a collector that is away for long is not reported per retry.
-                final Throwable why = result.getFailureThrowable();
-                log.println("tapio otel: export to " + settings.endpoint() + " failed (" + failures + " times so far): " +
-                    (!result.isDone() ? "no answer within " + 2 * settings.exportTimeout().toMillis() + " ms" :
+                // Passing the 1st, 2nd, 4th, 8th … failure: a collector that is away for long is not reported per retry.
+                final Throwable why = failed.getFailureThrowable();
+                log.println("tapio otel: export to " + settings.endpoint() + " failed (" + (before + kept) + " times so far): " +
+                    (!failed.isDone() ? "no answer within " + 2 * settings.exportTimeout().toMillis() + " ms" :
                     why != null ? why.toString() : "the collector refused the request") + "; retrying");
             }
             if (!running && System.nanoTime() > drainDeadline)
             {
+                pending.clear();
                 return false;
             }
             LockSupport.parkNanos(backoff);

@@ -57,6 +57,7 @@ public final class OtelSettings
     public static final String DEFAULT_HTTP_ENDPOINT = "http://localhost:4318/v1/traces";
     public static final int DEFAULT_BATCH_SPANS = 512;
     public static final int DEFAULT_EVENT_CACHE = 65_536;
+    public static final int DEFAULT_MAX_IN_FLIGHT = 4;
     public static final Duration DEFAULT_EXPORT_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration DEFAULT_MIN_BACKOFF = Duration.ofMillis(100);
     public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(10);
@@ -75,6 +76,7 @@ public final class OtelSettings
     private final String tailerName;
     private final int batchSpans;
     private final int eventCache;
+    private final int maxInFlight;
     private final Duration exportTimeout;
     private final Duration minBackoff;
     private final Duration maxBackoff;
@@ -99,6 +101,7 @@ public final class OtelSettings
         this.tailerName = b.tailerName;
         this.batchSpans = b.batchSpans;
         this.eventCache = b.eventCache;
+        this.maxInFlight = b.maxInFlight;
         this.exportTimeout = b.exportTimeout;
         this.minBackoff = b.minBackoff;
         this.maxBackoff = b.maxBackoff;
@@ -164,6 +167,7 @@ public final class OtelSettings
         b.sampleUncorrelated(r);
         b.batchSpans(c.intValue("batchSpans", DEFAULT_BATCH_SPANS, 1, 65_536));
         b.eventCache(c.intValue("eventCache", DEFAULT_EVENT_CACHE, 16, 16 << 20));
+        b.maxInFlight(c.intValue("maxInFlight", DEFAULT_MAX_IN_FLIGHT, 1, 64));
         final Duration timeout = c.duration("timeout", DEFAULT_EXPORT_TIMEOUT);
         if (timeout.compareTo(Duration.ofMillis(10)) < 0)
         {
@@ -442,6 +446,12 @@ public final class OtelSettings
         return batchSpans;
     }
 
+    /** Export requests (of up to {@link #batchSpans()} each) sent at once before waiting for their answers. */
+    public int maxInFlight()
+    {
+        return maxInFlight;
+    }
+
     /** Recent events kept by id to resolve group members. */
     public int eventCache()
     {
@@ -526,7 +536,7 @@ public final class OtelSettings
     public String toString()
     {
         return "otel{enabled=" + enabled + ", endpoint=" + endpoint + ", protocol=" + protocol.name().toLowerCase(Locale.ROOT) +
-            ", sampleUncorrelated=" + sampleUncorrelated + ", tailer=" + tailerName + ", batchSpans=" + batchSpans +
+            ", sampleUncorrelated=" + sampleUncorrelated + ", tailer=" + tailerName + ", batchSpans=" + batchSpans + ", maxInFlight=" + maxInFlight +
             ", eventCache=" + eventCache + ", compression=" + compression.sdkName() + ", headers=" + headers.keySet() +
             (tlsCaFile != null ? ", tlsCaFile=" + tlsCaFile : "") + (tlsCertFile != null ? ", tlsCertFile=" + tlsCertFile : "") +
             (metricsEnabled ? ", metrics every " + Units.formatDuration(metricsInterval) + " -> " + metricsEndpoint : "") + "}";
@@ -542,6 +552,7 @@ public final class OtelSettings
         private String tailerName = DEFAULT_TAILER;
         private int batchSpans = DEFAULT_BATCH_SPANS;
         private int eventCache = DEFAULT_EVENT_CACHE;
+        private int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
         private Duration exportTimeout = DEFAULT_EXPORT_TIMEOUT;
         private Duration minBackoff = DEFAULT_MIN_BACKOFF;
         private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
@@ -596,6 +607,12 @@ public final class OtelSettings
         public Builder eventCache(final int events)
         {
             this.eventCache = events;
+            return this;
+        }
+
+        public Builder maxInFlight(final int requests)
+        {
+            this.maxInFlight = requests;
             return this;
         }
 
@@ -708,9 +725,9 @@ public final class OtelSettings
             {
                 throw new IllegalArgumentException("sampleUncorrelated must be between 0 and 1, got " + sampleUncorrelated);
             }
-            if (batchSpans < 1 || eventCache < 1)
+            if (batchSpans < 1 || eventCache < 1 || maxInFlight < 1)
             {
-                throw new IllegalArgumentException("batchSpans and eventCache must be positive");
+                throw new IllegalArgumentException("batchSpans, eventCache and maxInFlight must be positive");
             }
             if (minBackoff.isNegative() || minBackoff.isZero() || maxBackoff.compareTo(minBackoff) < 0)
             {

@@ -53,6 +53,7 @@ class OtelConfigTest
         assertEquals("otel", s.tailerName());
         assertEquals(512, s.batchSpans());
         assertEquals(65_536, s.eventCache());
+        assertEquals(4, s.maxInFlight());
         assertEquals(Duration.ofSeconds(10), s.exportTimeout());
         assertEquals(Duration.ofSeconds(5), s.drainTimeout());
     }
@@ -71,6 +72,7 @@ class OtelConfigTest
             "  sampleUncorrelated: 0.25",
             "  batchSpans: 100",
             "  eventCache: 1024",
+            "  maxInFlight: 8",
             "  timeout: 3s",
             "  maxBackoff: 1s",
             "  drainTimeout: 2s"));
@@ -81,6 +83,7 @@ class OtelConfigTest
         assertEquals(0.25, s.sampleUncorrelated());
         assertEquals(100, s.batchSpans());
         assertEquals(1024, s.eventCache());
+        assertEquals(8, s.maxInFlight());
         assertEquals(Duration.ofSeconds(3), s.exportTimeout());
         assertEquals(Duration.ofSeconds(1), s.maxBackoff());
         assertEquals(Duration.ofSeconds(2), s.drainTimeout());
@@ -174,6 +177,7 @@ class OtelConfigTest
         Files.writeString(rsaTraditional, "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n");
         final String https = "  endpoint: https://127.0.0.1:4317";
         assertError(2, "otel.compression", "gzip", "otel:", "  compression: brotli");
+        assertError(2, "otel.maxInFlight", "1..64", "otel:", "  maxInFlight: 0");
         assertError(3, "otel.headers.Bad Header", "header name", "otel:", "  headers:", "    Bad Header: x");
         assertError(3, "otel.headers.grpc-timeout", "set by the OTLP exporter", "otel:", "  headers:", "    grpc-timeout: 1S");
         assertError(3, "otel.headers.Content-Type", "set by the OTLP exporter", "otel:", "  headers:", "    Content-Type: x");

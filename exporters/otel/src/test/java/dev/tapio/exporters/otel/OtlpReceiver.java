@@ -41,6 +41,9 @@ final class OtlpReceiver implements AutoCloseable
     private final List<Metadata> headers = new CopyOnWriteArrayList<>();
     private final List<ExportMetricsServiceRequest> metrics = new CopyOnWriteArrayList<>();
     private final AtomicInteger requests = new AtomicInteger();
+    private final AtomicInteger calls = new AtomicInteger();
+    private final AtomicInteger rejected = new AtomicInteger();
+    private volatile int rejectEvery;
     private final Server server;
 
     private OtlpReceiver(final int port, final ServerCredentials credentials) throws IOException
@@ -63,6 +66,13 @@ final class OtlpReceiver implements AutoCloseable
                 public void export(final ExportTraceServiceRequest request,
                     final StreamObserver<ExportTraceServiceResponse> response)
                 {
+                    final int k = rejectEvery;
+                    if (k > 0 && calls.incrementAndGet() % k == 0)
+                    {
+                        rejected.incrementAndGet();
+                        response.onError(io.grpc.Status.INVALID_ARGUMENT.withDescription("rejected by the test").asRuntimeException());
+                        return;
+                    }
                     for (final ResourceSpans rs : request.getResourceSpansList())
                     {
                         for (final ScopeSpans ss : rs.getScopeSpansList())
@@ -135,6 +145,17 @@ final class OtlpReceiver implements AutoCloseable
     List<Span> spans()
     {
         return spans;
+    }
+
+    /** From now on, refuse every {@code k}-th trace request (INVALID_ARGUMENT, not retried by the SDK), keeping none of its spans. */
+    void rejectEvery(final int k)
+    {
+        rejectEvery = k;
+    }
+
+    int rejected()
+    {
+        return rejected.get();
     }
 
     int requests()
