@@ -88,10 +88,30 @@ public final class OtlpExportThroughput
 
     public static void main(final String[] args) throws Exception
     {
-        final OtlpExportThroughput b = new OtlpExportThroughput();
-        for (int i = 0; i < args.length; i++)
+        final OtlpExportThroughput b;
+        try
         {
-            final String v = i + 1 < args.length ? args[i + 1] : null;
+            b = parse(args);
+        }
+        catch (final IllegalArgumentException e)
+        {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        b.run(System.out);
+    }
+
+    static OtlpExportThroughput parse(final String... args)
+    {
+        final OtlpExportThroughput b = new OtlpExportThroughput();
+        for (int i = 0; i < args.length; i += 2)
+        {
+            if (i + 1 >= args.length)
+            {
+                throw new IllegalArgumentException(args[i] + " needs a value");
+            }
+            final String v = args[i + 1];
             switch (args[i])
             {
                 case "--copies" -> b.copies = Integer.parseInt(v);
@@ -102,16 +122,16 @@ public final class OtlpExportThroughput
                 case "--in-flight" -> b.inFlight = Integer.parseInt(v);
                 case "--scenarios" -> b.scenarios = Path.of(v);
                 case "--work" -> b.work = Path.of(v);
-                default ->
-                {
-                    System.err.println("unknown option " + args[i] + " (--copies N --rounds K --warmup W --sample R " +
-                        "--batch SPANS --in-flight REQUESTS --scenarios DIR --work DIR)");
-                    System.exit(2);
-                }
+                default -> throw new IllegalArgumentException("unknown option " + args[i] + " (--copies N --rounds K " +
+                    "--warmup W --sample R --batch SPANS --in-flight REQUESTS --scenarios DIR --work DIR)");
             }
-            i++;
         }
-        b.run();
+        return b;
+    }
+
+    /** The journal's counts, the spans of a round and the medians over the counted rounds. */
+    record Summary(JournalCounts journal, long spansPerRound, double spansPerSecond, double groupsPerSecond)
+    {
     }
 
     /** What the journal holds, read back independently of the exporter. */
@@ -119,7 +139,7 @@ public final class OtlpExportThroughput
     {
     }
 
-    private void run() throws Exception
+    Summary run(final PrintStream out) throws Exception
     {
         final Path dir = work != null ? Files.createDirectories(work) : Files.createTempDirectory("tapio-bench-otlp");
         final Path input = dir.resolve("input.jsonl");
@@ -128,11 +148,11 @@ public final class OtlpExportThroughput
         final long t0 = System.nanoTime();
         journal(input, journal);
         final JournalCounts c = count(journal);
-        System.out.printf(Locale.ROOT, "journal: %d events (%d input lines, %d copies of %s), %d groups, %d uncorrelated, " +
+        out.printf(Locale.ROOT, "journal: %d events (%d input lines, %d copies of %s), %d groups, %d uncorrelated, " +
                 "%.1f MiB, written in %.1f s%n", c.events(), lines, copies, scenarios, c.groups(), c.uncorrelated(),
             c.bytes() / 1048576.0, (System.nanoTime() - t0) / 1e9);
         final long expected = c.groupSpans() + (sample >= 1.0 ? c.uncorrelated() : 0);
-        System.out.printf(Locale.ROOT, "spans per round: %s (%d group spans%s); sample %s, batch %d spans, %d in flight, receiver in its own JVM%n",
+        out.printf(Locale.ROOT, "spans per round: %s (%d group spans%s); sample %s, batch %d spans, %d in flight, receiver in its own JVM%n",
             sample >= 1.0 ? String.valueOf(expected) : "≥ " + expected, c.groupSpans(),
             sample >= 1.0 ? " + " + c.uncorrelated() + " single-span traces" : "", sample, batch, inFlight);
 
@@ -140,6 +160,7 @@ public final class OtlpExportThroughput
         try
         {
             final List<double[]> results = new ArrayList<>();
+            long spansPerRound = 0;
             for (int r = 1 - warmup; r <= rounds; r++)
             {
                 final long before = receiver.count();
@@ -168,11 +189,12 @@ public final class OtlpExportThroughput
                 final double seconds = (System.nanoTime() - start) / 1e9;
                 exporter.stop(Duration.ofSeconds(5));
                 final long spans = exporter.exportedSpans();
+                spansPerRound = spans;
                 final long received = receiver.count() - before;
                 final String check = received != spans ? "INVALID: receiver counted " + received :
                     sample >= 1.0 && spans != expected ? "INVALID: expected " + expected :
                     exporter.failedExports() > 0 ? "(" + exporter.failedExports() + " failed exports retried)" : "ok";
-                System.out.printf(Locale.ROOT, "%s %d: %d spans, %d groups in %.2f s: %,.0f spans/s, %,.0f groups/s, receiver %s%n",
+                out.printf(Locale.ROOT, "%s %d: %d spans, %d groups in %.2f s: %,.0f spans/s, %,.0f groups/s, receiver %s%n",
                     r <= 0 ? "warm-up" : "round", r <= 0 ? r + warmup : r, spans, exporter.exportedGroups(), seconds,
                     spans / seconds, exporter.exportedGroups() / seconds, check);
                 if (r > 0 && check.startsWith("INVALID"))
@@ -184,8 +206,9 @@ public final class OtlpExportThroughput
                     results.add(new double[] {spans / seconds, exporter.exportedGroups() / seconds, seconds});
                 }
             }
-            System.out.printf(Locale.ROOT, "median of %d rounds: %,.0f spans/s, %,.0f groups/s (%.2f s per round)%n",
+            out.printf(Locale.ROOT, "median of %d rounds: %,.0f spans/s, %,.0f groups/s (%.2f s per round)%n",
                 results.size(), median(results, 0), median(results, 1), median(results, 2));
+            return new Summary(c, spansPerRound, median(results, 0), median(results, 1));
         }
         finally
         {
