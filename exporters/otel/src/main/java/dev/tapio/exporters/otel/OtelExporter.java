@@ -67,6 +67,8 @@ public final class OtelExporter implements AutoCloseable
     public static final String EVENTS_SAMPLED = "tapio_otel_events_sampled_total";
 
     private static final long IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+    /** Records read at most per span of a full round of requests (memory and ack granularity stay bounded). */
+    private static final int RECORDS_PER_SPAN_ROUND = 16;
 
     private final JournalSettings journal;
     private final OtelSettings settings;
@@ -277,7 +279,7 @@ public final class OtelExporter implements AutoCloseable
                 }
                 else
                 {
-                    n = tailer.poll(mapper, settings.batchSpans() * settings.maxInFlight());
+                    n = fill();
                 }
                 if (n > 0 || !mapper.spans().isEmpty())
                 {
@@ -304,6 +306,30 @@ public final class OtelExporter implements AutoCloseable
             failure = t;
             log.println("tapio otel: exporter stopped: " + t);
         }
+    }
+
+    /**
+     * Polls the journal into the mapper until it holds spans for {@code maxInFlight} full requests, the journal
+     * has nothing more, or {@value #RECORDS_PER_SPAN_ROUND} records per span of that target were read (most records
+     * may make no span: uncorrelated events not sampled, members waiting for their group). Filling the requests
+     * rather than reading a fixed number of records keeps {@code maxInFlight} requests going when few records
+     * become spans.
+     *
+     * @return the records read.
+     */
+    private int fill()
+    {
+        final int target = settings.batchSpans() * settings.maxInFlight();
+        final long limit = (long)target * RECORDS_PER_SPAN_ROUND;
+        int total = 0;
+        int n;
+        do
+        {
+            n = tailer.poll(mapper, target);
+            total += n;
+        }
+        while (n > 0 && mapper.spans().size() < target && total < limit);
+        return total;
     }
 
     /**
