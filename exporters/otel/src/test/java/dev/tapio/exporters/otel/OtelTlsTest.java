@@ -1,26 +1,44 @@
 package dev.tapio.exporters.otel;
 
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import dev.tapio.engine.config.TapioConfig;
 import dev.tapio.engine.metrics.EngineCounters;
 import dev.tapio.journal.JournalSection;
 import dev.tapio.journal.JournalSettings;
 import io.grpc.Metadata;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyFactory;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import java.util.zip.GZIPInputStream;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -110,7 +128,10 @@ class OtelTlsTest
         }
     }
 
-    /** A tapio.yaml with the journal and this otel section (indented lines under {@code otel:}), loaded. */
+    /**
+     * A tapio.yaml with the journal and this otel section (indented lines under {@code otel:}; the endpoint
+     * {@code https://127.0.0.1:<port>} unless they name one), loaded.
+     */
     private TapioConfig config(final int port, final String... otel) throws Exception
     {
         final List<String> lines = new ArrayList<>(List.of(
@@ -119,9 +140,12 @@ class OtelTlsTest
             "  dir: " + tmp.resolve("journal"),
             "otel:",
             "  enabled: true",
-            "  endpoint: https://127.0.0.1:" + port,
             "  timeout: 2s",
             "  maxBackoff: 200ms"));
+        if (java.util.Arrays.stream(otel).noneMatch(l -> l.startsWith("  endpoint:")))
+        {
+            lines.add("  endpoint: https://127.0.0.1:" + port);
+        }
         lines.addAll(List.of(otel));
         final Path file = tmp.resolve("tapio.yaml");
         Files.writeString(file, String.join("\n", lines) + "\n", StandardCharsets.UTF_8);
@@ -220,5 +244,79 @@ class OtelTlsTest
         await("with the client certificate, every span arrives",
             () -> receiver.spans().size() >= s.groupSpans() && withCert.ackedIndex() == s.lastIndex);
         assertEquals(s.groupSpans(), receiver.spans().size());
+    }
+
+    @Test
+    void overHttpProtobufTracesAndMetricsUseTheSameTlsHeadersAndGzip() throws Exception
+    {
+        assumeTrue(skipReason == null, skipReason);
+        final List<String> traceHeaders = new CopyOnWriteArrayList<>();
+        final List<String> metricHeaders = new CopyOnWriteArrayList<>();
+        final AtomicLong spans = new AtomicLong();
+        final HttpsServer https = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        https.setHttpsConfigurator(new HttpsConfigurator(serverContext(certs.resolve("server.pem"), certs.resolve("server.key"))));
+        https.createContext("/v1/traces", exchange ->
+        {
+            final String encoding = exchange.getRequestHeaders().getFirst("Content-Encoding");
+            traceHeaders.add(exchange.getRequestHeaders().getFirst("Authorization") + " " + encoding);
+            final byte[] body = exchange.getRequestBody().readAllBytes();
+            final ExportTraceServiceRequest request = ExportTraceServiceRequest.parseFrom(
+                "gzip".equals(encoding) ? new GZIPInputStream(new ByteArrayInputStream(body)).readAllBytes() : body);
+            request.getResourceSpansList().forEach(rs -> rs.getScopeSpansList().forEach(ss -> spans.addAndGet(ss.getSpansCount())));
+            exchange.getResponseHeaders().add("Content-Type", "application/x-protobuf");
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        https.createContext("/v1/metrics", exchange ->
+        {
+            metricHeaders.add(exchange.getRequestHeaders().getFirst("Authorization") + " " +
+                exchange.getRequestHeaders().getFirst("Content-Encoding"));
+            exchange.getRequestBody().readAllBytes();
+            exchange.getResponseHeaders().add("Content-Type", "application/x-protobuf");
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        https.start();
+        closeables.add(() -> https.stop(0));
+        final int port = https.getAddress().getPort();
+        final TapioConfig config = config(port,
+            "  protocol: http",
+            "  endpoint: https://127.0.0.1:" + port + "/v1/traces",
+            "  compression: gzip",
+            "  headers:",
+            "    Authorization: Bearer s3cret",
+            "  tls:",
+            "    caFile: " + certs.resolve("server.pem"),
+            "  metrics:",
+            "    enabled: true",
+            "    interval: 1h");
+        final JournaledScenario s = JournaledScenario.journal("interleaved-incidents", JournalSection.settings(config));
+        final OtelExporter exporter = start(config, new EngineCounters());
+
+        await("every group's spans arrive over HTTPS", () -> spans.get() >= s.groupSpans() && exporter.ackedIndex() == s.lastIndex);
+        assertTrue(exporter.stop(Duration.ofSeconds(5)));
+        assertEquals(s.groupSpans(), spans.get());
+        assertTrue(!traceHeaders.isEmpty() && traceHeaders.stream().allMatch("Bearer s3cret gzip"::equals), traceHeaders.toString());
+        assertEquals(List.of("Bearer s3cret gzip"), metricHeaders, "one metrics export on stop, to /v1/metrics, same settings");
+    }
+
+    /** A server SSLContext from the PEM certificate and PKCS#8 EC key openssl made. */
+    private static SSLContext serverContext(final Path cert, final Path key) throws Exception
+    {
+        final Certificate[] chain;
+        try (InputStream in = Files.newInputStream(cert))
+        {
+            chain = CertificateFactory.getInstance("X.509").generateCertificates(in).toArray(new Certificate[0]);
+        }
+        final byte[] der = Base64.getMimeDecoder().decode(Files.readString(key).replaceAll("-----[A-Z ]+-----", ""));
+        final PrivateKey privateKey = KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(der));
+        final KeyStore store = KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        store.setKeyEntry("server", privateKey, "test".toCharArray(), chain);
+        final KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        keys.init(store, "test".toCharArray());
+        final SSLContext context = SSLContext.getInstance("TLS");
+        context.init(keys.getKeyManagers(), null, null);
+        return context;
     }
 }
