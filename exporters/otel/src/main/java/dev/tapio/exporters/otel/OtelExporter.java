@@ -105,13 +105,28 @@ public final class OtelExporter implements AutoCloseable
         this.settings = settings;
         this.exporter = exporter;
         this.log = log;
-        this.tailer = JournalTailer.open(journal, settings.tailerName());
+        OtelMetricsExporter m = null;
+        try
+        {
+            m = settings.metricsEnabled() ? OtelMetricsExporter.create(settings, counters, log) : null;
+            this.tailer = JournalTailer.open(journal, settings.tailerName());
+        }
+        catch (final IOException | RuntimeException e)
+        {
+            // Nothing started yet: release what was built so a failed start leaves no threads or connections.
+            if (m != null)
+            {
+                m.close();
+            }
+            exporter.shutdown();
+            throw e;
+        }
+        this.metrics = m;
         this.ackedIndex = tailer.ackedIndex();
         this.mapper = new TraceMapper(settings, resource(), counters);
         this.thread = new Thread(this::run, "tapio-otel");
         this.thread.setDaemon(true);
         this.results = new CompletableResultCode[settings.maxInFlight()];
-        this.metrics = settings.metricsEnabled() ? OtelMetricsExporter.create(settings, counters, log) : null;
     }
 
     /** The resource of Tapio's spans and metrics: the SDK's default attributes with {@code service.name=tapio}. */
