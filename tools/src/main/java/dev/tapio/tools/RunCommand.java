@@ -189,7 +189,9 @@ public final class RunCommand implements Callable<Integer>
             bridgeConfig.enabled ? ", bridge -> " + bridgeConfig.target + " as " +
                 bridgeConfig.nodeIdOr(engine.settings().nodeName()) + (bridgeConfig.tls() ? " (tls)" : "") : "",
             otelSettings.enabled() ? ", otel -> " + otelSettings.endpoint() + " (" +
-                otelSettings.protocol().name().toLowerCase(Locale.ROOT) + ")" : "");
+                otelSettings.protocol().name().toLowerCase(Locale.ROOT) +
+                (otelSettings.metricsEnabled() ? ", metrics every " +
+                    dev.tapio.engine.config.Units.formatDuration(otelSettings.metricsInterval()) : "") + ")" : "");
         if (prometheus != null)
         {
             err.println("tapio: prometheus metrics on http://" + prometheus.listen() + "/metrics (/healthz, /readyz)");
@@ -450,6 +452,12 @@ public final class RunCommand implements Callable<Integer>
         o.put("failedExports", otel.failedExports());
         o.put("missingMembers", otel.missingMembers());
         o.put("ackedIndex", otel.ackedIndex());
+        if (otel.metrics() != null)
+        {
+            o.put("metricsEndpoint", settings.metricsEndpoint());
+            o.put("metricExports", otel.metrics().exports());
+            o.put("metricExportFailures", otel.metrics().failedExports());
+        }
         return o;
     }
 

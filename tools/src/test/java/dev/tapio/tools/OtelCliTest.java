@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * {@code tapio run} with {@code otel:} against an OTLP/HTTP endpoint on loopback (a JDK HttpServer that
  * accepts every request): the exporter starts with the engine, exports after it drained, and reports in
- * the summary.
+ * the summary; with {@code otel.metrics} the engine's counters go to {@code /v1/metrics} once more on stop.
  */
 class OtelCliTest
 {
@@ -105,6 +105,16 @@ class OtelCliTest
             exchange.sendResponseHeaders(200, -1);
             exchange.close();
         });
+        final AtomicInteger metricRequests = new AtomicInteger();
+        final java.util.List<byte[]> metricBodies = new java.util.concurrent.CopyOnWriteArrayList<>();
+        http.createContext("/v1/metrics", exchange ->
+        {
+            metricBodies.add(exchange.getRequestBody().readAllBytes());
+            metricRequests.incrementAndGet();
+            exchange.getResponseHeaders().add("Content-Type", "application/x-protobuf");
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
         http.start();
         try
         {
@@ -127,6 +137,9 @@ class OtelCliTest
                 "  endpoint: http://127.0.0.1:" + http.getAddress().getPort() + "/v1/traces",
                 "  sampleUncorrelated: 1",
                 "  drainTimeout: 30s",
+                "  metrics:",
+                "    enabled: true",
+                "    interval: 1h",
                 "stats:",
                 "  interval: 0s",
                 ""));
@@ -145,6 +158,11 @@ class OtelCliTest
             assertEquals(expected[2], summary.get("counters").get("tapio_otel_spans_exported_total").asLong(),
                 "the exporter counts into the engine's counters");
             assertEquals(0, summary.get("counters").get("tapio_otel_export_failures_total").asLong());
+            assertEquals(1, metricRequests.get(), "an hour's interval: the one metrics export on stop, to /v1/metrics");
+            assertEquals(1, otel.get("metricExports").asLong(), otel.toString());
+            final String body = new String(metricBodies.get(0), StandardCharsets.ISO_8859_1);
+            assertTrue(body.contains("tapio_events_in_total") && body.contains("synthetic") &&
+                body.contains("tapio_otel_spans_exported_total"), "the engine's counters, with their labels as attributes");
         }
         finally
         {

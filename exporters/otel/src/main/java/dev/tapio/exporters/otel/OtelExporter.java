@@ -9,7 +9,9 @@ import dev.tapio.journal.RecordHandler;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
+import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporterBuilder;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
+import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporterBuilder;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.common.export.RetryPolicy;
 import io.opentelemetry.sdk.resources.Resource;
@@ -21,6 +23,7 @@ import org.agrona.concurrent.status.AtomicCounter;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,8 +36,8 @@ import java.util.concurrent.locks.LockSupport;
  * stalls the engine and a restart resumes after the last record whose spans the collector accepted.
  *
  * <pre>
- *   journal ──poll──► TraceMapper ──spans──► SpanExporter (OTLP gRPC / HTTP) ──ok──► tailer.ack(last record)
- *                                                   └─ failed: wait (backoff, doubling), export the same spans again
+ *   journal ──poll──► TraceMapper ──spans──► SpanExporter (OTLP gRPC / HTTP) ──all ok──► tailer.ack(last record)
+ *                                   batches, ≤ maxInFlight at once  └─ failed: wait (backoff, doubling), export those batches again
  * </pre>
  *
  * Delivery is at least once: spans of records after the durable position are sent again after a crash
@@ -42,8 +45,11 @@ import java.util.concurrent.locks.LockSupport;
  * {@link OtelSettings#warmup()} before the resumed record are read again (not exported) so that groups
  * whose members were journaled before the position still find them.
  *
- * <p>Threading: one thread of its own ({@code tapio-otel}); {@link #start()} and {@link #close()} from the
- * host's thread; the counters may be read from any thread.
+ * <p>With {@link OtelSettings#metricsEnabled()} it also runs an {@link OtelMetricsExporter} of the counters it
+ * was given (the engine's, under {@code tapio run}), started and stopped with it.
+ *
+ * <p>Threading: one thread of its own ({@code tapio-otel}, plus {@code tapio-otel-metrics} with metrics);
+ * {@link #start()} and {@link #close()} from the host's thread; the counters may be read from any thread.
  */
 public final class OtelExporter implements AutoCloseable
 {
@@ -61,6 +67,8 @@ public final class OtelExporter implements AutoCloseable
     public static final String EVENTS_SAMPLED = "tapio_otel_events_sampled_total";
 
     private static final long IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+    /** Records read at most per span of a full round of requests (memory and ack granularity stay bounded). */
+    private static final int RECORDS_PER_SPAN_ROUND = 16;
 
     private final JournalSettings journal;
     private final OtelSettings settings;
@@ -69,7 +77,9 @@ public final class OtelExporter implements AutoCloseable
     private final JournalTailer tailer;
     private final TraceMapper mapper;
     private final Thread thread;
-    private final List<SpanData> batch = new ArrayList<>();
+    private final OtelMetricsExporter metrics;
+    private final List<List<SpanData>> pending = new ArrayList<>();
+    private final CompletableResultCode[] results;
     private final RecordHandler capture = this::keepFirst;
     private volatile boolean running = true;
     private boolean started;
@@ -95,12 +105,34 @@ public final class OtelExporter implements AutoCloseable
         this.settings = settings;
         this.exporter = exporter;
         this.log = log;
-        this.tailer = JournalTailer.open(journal, settings.tailerName());
+        OtelMetricsExporter m = null;
+        try
+        {
+            m = settings.metricsEnabled() ? OtelMetricsExporter.create(settings, counters, log) : null;
+            this.tailer = JournalTailer.open(journal, settings.tailerName());
+        }
+        catch (final IOException | RuntimeException e)
+        {
+            // Nothing started yet: release what was built so a failed start leaves no threads or connections.
+            if (m != null)
+            {
+                m.close();
+            }
+            exporter.shutdown();
+            throw e;
+        }
+        this.metrics = m;
         this.ackedIndex = tailer.ackedIndex();
-        this.mapper = new TraceMapper(settings, Resource.getDefault().merge(Resource.create(
-            Attributes.of(AttributeKey.stringKey("service.name"), "tapio"))), counters);
+        this.mapper = new TraceMapper(settings, resource(), counters);
         this.thread = new Thread(this::run, "tapio-otel");
         this.thread.setDaemon(true);
+        this.results = new CompletableResultCode[settings.maxInFlight()];
+    }
+
+    /** The resource of Tapio's spans and metrics: the SDK's default attributes with {@code service.name=tapio}. */
+    static Resource resource()
+    {
+        return Resource.getDefault().merge(Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), "tapio")));
     }
 
     /** An exporter over OTLP as {@code settings} say (gRPC or HTTP/protobuf to its endpoint), not started. */
@@ -124,9 +156,15 @@ public final class OtelExporter implements AutoCloseable
         return new OtelExporter(journal, settings, exporter, counters, log);
     }
 
-    /** The SDK's OTLP span exporter for the settings; its own retries use the settings' backoff. */
+    /**
+     * The SDK's OTLP span exporter for the settings, connected as they say (headers, compression, timeout,
+     * TLS through the builders' own methods); its own retries use the settings' backoff.
+     *
+     * @throws UncheckedIOException when a TLS file cannot be read.
+     */
     static SpanExporter spanExporter(final OtelSettings settings)
     {
+        final OtlpConnection c = OtlpConnection.of(settings);
         final RetryPolicy retry = RetryPolicy.builder()
             .setMaxAttempts(3)
             .setInitialBackoff(settings.minBackoff())
@@ -134,23 +172,47 @@ public final class OtelExporter implements AutoCloseable
             .build();
         if (settings.protocol() == OtelSettings.Protocol.HTTP)
         {
-            return OtlpHttpSpanExporter.builder()
+            final OtlpHttpSpanExporterBuilder b = OtlpHttpSpanExporter.builder()
                 .setEndpoint(settings.endpoint())
                 .setTimeout(settings.exportTimeout())
-                .setRetryPolicy(retry)
-                .build();
+                .setCompression(settings.compression().sdkName())
+                .setHeaders(c::headers)
+                .setRetryPolicy(retry);
+            if (c.caPem() != null)
+            {
+                b.setTrustedCertificates(c.caPem());
+            }
+            if (c.certPem() != null)
+            {
+                b.setClientTls(c.keyPem(), c.certPem());
+            }
+            return b.build();
         }
-        return OtlpGrpcSpanExporter.builder()
+        final OtlpGrpcSpanExporterBuilder b = OtlpGrpcSpanExporter.builder()
             .setEndpoint(settings.endpoint())
             .setTimeout(settings.exportTimeout())
-            .setRetryPolicy(retry)
-            .build();
+            .setCompression(settings.compression().sdkName())
+            .setHeaders(c::headers)
+            .setRetryPolicy(retry);
+        if (c.caPem() != null)
+        {
+            b.setTrustedCertificates(c.caPem());
+        }
+        if (c.certPem() != null)
+        {
+            b.setClientTls(c.keyPem(), c.certPem());
+        }
+        return b.build();
     }
 
     public synchronized OtelExporter start()
     {
         started = true;
         thread.start();
+        if (metrics != null)
+        {
+            metrics.start();
+        }
         return this;
     }
 
@@ -171,6 +233,10 @@ public final class OtelExporter implements AutoCloseable
         {
             tailer.close();
             exporter.shutdown();
+            if (metrics != null)
+            {
+                metrics.close();
+            }
             return false;
         }
         drainDeadline = System.nanoTime() + drain.toNanos();
@@ -194,6 +260,11 @@ public final class OtelExporter implements AutoCloseable
             tailer.close();
         }
         exporter.shutdown().join(settings.exportTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        if (metrics != null)
+        {
+            // After the traces: the last metric export carries the exporter's final counts.
+            metrics.close();
+        }
         return done;
     }
 
@@ -223,7 +294,7 @@ public final class OtelExporter implements AutoCloseable
                 }
                 else
                 {
-                    n = tailer.poll(mapper, settings.batchSpans());
+                    n = fill();
                 }
                 if (n > 0 || !mapper.spans().isEmpty())
                 {
@@ -250,6 +321,30 @@ public final class OtelExporter implements AutoCloseable
             failure = t;
             log.println("tapio otel: exporter stopped: " + t);
         }
+    }
+
+    /**
+     * Polls the journal into the mapper until it holds spans for {@code maxInFlight} full requests, the journal
+     * has nothing more, or {@value #RECORDS_PER_SPAN_ROUND} records per span of that target were read (most records
+     * may make no span: uncorrelated events not sampled, members waiting for their group). Filling the requests
+     * rather than reading a fixed number of records keeps {@code maxInFlight} requests going when few records
+     * become spans.
+     *
+     * @return the records read.
+     */
+    private int fill()
+    {
+        final int target = settings.batchSpans() * settings.maxInFlight();
+        final long limit = (long)target * RECORDS_PER_SPAN_ROUND;
+        int total = 0;
+        int n;
+        do
+        {
+            n = tailer.poll(mapper, target);
+            total += n;
+        }
+        while (n > 0 && mapper.spans().size() < target && total < limit);
+        return total;
     }
 
     /**
@@ -297,39 +392,62 @@ public final class OtelExporter implements AutoCloseable
     }
 
     /**
-     * Exports the mapper's spans (in batches of {@link OtelSettings#batchSpans()}) until the collector takes
-     * them, then acks {@code lastIndex}. Returns false when stopping cut the retries short (nothing acked).
+     * Exports the mapper's spans in batches of {@link OtelSettings#batchSpans()}, up to
+     * {@link OtelSettings#maxInFlight()} requests at once, until the collector took every batch (a failed batch
+     * is sent again after a backoff, the accepted ones are not), then acks {@code lastIndex}. Returns false when
+     * stopping cut the retries short (nothing acked).
      */
     private boolean exportAndAck(final long lastIndex)
     {
         final List<SpanData> spans = mapper.spans();
-        long backoff = settings.minBackoff().toNanos();
-        int from = 0;
-        while (from < spans.size())
+        pending.clear();
+        for (int from = 0; from < spans.size(); from += settings.batchSpans())
         {
-            final int to = Math.min(spans.size(), from + settings.batchSpans());
-            batch.clear();
-            batch.addAll(spans.subList(from, to));
-            final CompletableResultCode result = exporter.export(batch);
-            result.join(settings.exportTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
-            if (result.isDone() && result.isSuccess())
+            pending.add(spans.subList(from, Math.min(spans.size(), from + settings.batchSpans())));
+        }
+        long backoff = settings.minBackoff().toNanos();
+        while (!pending.isEmpty())
+        {
+            final int n = Math.min(pending.size(), settings.maxInFlight());
+            for (int i = 0; i < n; i++)
             {
-                exportedSpans.getAndAddRelease(to - from);
-                from = to;
+                results[i] = exporter.export(pending.get(i));
+            }
+            CompletableResultCode failed = null;
+            int kept = 0;
+            for (int i = 0; i < n; i++)
+            {
+                final CompletableResultCode result = results[i];
+                result.join(settings.exportTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
+                results[i] = null;
+                if (result.isDone() && result.isSuccess())
+                {
+                    exportedSpans.getAndAddRelease(pending.get(i).size());
+                }
+                else
+                {
+                    pending.set(kept++, pending.get(i)); // failed: first in line for the next attempt
+                    failed = result;
+                }
+            }
+            pending.subList(kept, n).clear();
+            if (failed == null)
+            {
                 backoff = settings.minBackoff().toNanos();
                 continue;
             }
-            final long failures = failedExports.incrementRelease() + 1;
-            if (Long.bitCount(failures) == 1)
+            final long before = failedExports.getAndAddRelease(kept);
+            if (Long.numberOfLeadingZeros(before) != Long.numberOfLeadingZeros(before + kept))
             {
-                // 1st, 2nd, 4th, 8th … failure: a collector that is away for long is not reported per retry.
-                final Throwable why = result.getFailureThrowable();
-                log.println("tapio otel: export to " + settings.endpoint() + " failed (" + failures + " times so far): " +
-                    (!result.isDone() ? "no answer within " + 2 * settings.exportTimeout().toMillis() + " ms" :
+                // Passing the 1st, 2nd, 4th, 8th … failure: a collector that is away for long is not reported per retry.
+                final Throwable why = failed.getFailureThrowable();
+                log.println("tapio otel: export to " + settings.endpoint() + " failed (" + (before + kept) + " times so far): " +
+                    (!failed.isDone() ? "no answer within " + 2 * settings.exportTimeout().toMillis() + " ms" :
                     why != null ? why.toString() : "the collector refused the request") + "; retrying");
             }
             if (!running && System.nanoTime() > drainDeadline)
             {
+                pending.clear();
                 return false;
             }
             LockSupport.parkNanos(backoff);
@@ -342,6 +460,12 @@ public final class OtelExporter implements AutoCloseable
             ackedIndex = lastIndex;
         }
         return true;
+    }
+
+    /** The OTLP metrics exporter of the engine's counters ({@code otel.metrics.enabled}), or null. */
+    public OtelMetricsExporter metrics()
+    {
+        return metrics;
     }
 
     /** Spans the collector accepted since start. */

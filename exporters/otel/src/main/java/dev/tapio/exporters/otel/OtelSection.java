@@ -35,8 +35,17 @@ public final class OtelSection implements ConfigSection
     public void check(final TapioConfig config) throws ConfigException
     {
         final ConfigNode node = config.section(KEY);
-        if (node == null || !node.bool("enabled", false))
+        if (node == null)
         {
+            return;
+        }
+        if (!node.bool("enabled", false))
+        {
+            final ConfigNode metrics = node.child("metrics");
+            if (metrics.bool("enabled", false))
+            {
+                throw metrics.error("enabled", "the metrics go with the OTLP exporter: set otel.enabled: true as well");
+            }
             return;
         }
         final ConfigNode journal = config.section("journal");

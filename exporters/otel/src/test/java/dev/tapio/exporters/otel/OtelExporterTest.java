@@ -377,6 +377,44 @@ class OtelExporterTest
         }
     }
 
+    @Test
+    void withSeveralRequestsInFlightOnlyTheRefusedBatchesAreSentAgain() throws Exception
+    {
+        final JournalSettings journal = JournalSettings.builder().dir(tmp.resolve("journal")).build();
+        final JournaledScenario s = JournaledScenario.journal("interleaved-incidents", journal);
+        final long expected = s.groupSpans() + s.uncorrelatedEvents();
+        try (OtlpReceiver receiver = OtlpReceiver.start(0))
+        {
+            receiver.rejectEvery(3);
+            final OtelSettings settings = OtelSettings.builder()
+                .enabled(true)
+                .endpoint("http://127.0.0.1:" + receiver.port())
+                .sampleUncorrelated(1)
+                .batchSpans(4)
+                .maxInFlight(4)
+                .exportTimeout(Duration.ofSeconds(2))
+                .minBackoff(Duration.ofMillis(5))
+                .maxBackoff(Duration.ofMillis(20))
+                .build();
+            final OtelExporter exporter = OtelExporter.create(journal, settings, System.err).start();
+            try
+            {
+                await("every span arrives and the journal is acked",
+                    () -> exporter.ackedIndex() == s.lastIndex && receiver.spans().size() >= expected);
+            }
+            finally
+            {
+                exporter.stop(Duration.ofSeconds(5));
+            }
+            assertTrue(receiver.rejected() > 0, "some batches were refused");
+            assertEquals(receiver.rejected(), exporter.failedExports(), "each refused batch counted once");
+            assertEquals(expected, receiver.spans().size(), "accepted batches are not sent again: " + exporter.stats());
+            assertEquals(expected, receiver.spans().stream().map(sp -> hex(sp.getSpanId())).distinct().count(),
+                "every span, once");
+            assertEquals(expected, exporter.exportedSpans());
+        }
+    }
+
     private static Object emptyToNull(final Object o)
     {
         return o == null || "".equals(o) ? null : o;
