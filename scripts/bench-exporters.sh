@@ -58,8 +58,9 @@ config() {
 receiver_pid=
 start_receiver() {
   [ -n "$receiver_pid" ] && return
-  # The loopback OTLP receiver of scripts/bench-otlp.sh (a real TraceService counting spans), in its own JVM.
-  java -cp "$(ls jmh-benchmarks/target/benchmarks.jar)" dev.tapio.bench.otlp.OtlpCountingReceiver "$OTLP_PORT" \
+  # The loopback OTLP receiver of scripts/bench-otlp.sh (a real TraceService that parses and counts spans), in
+  # its own JVM; it runs until its stdin ends.
+  tail -f /dev/null | java -cp jmh-benchmarks/target/benchmarks.jar dev.tapio.bench.otlp.OtlpSpanCounter "$OTLP_PORT" \
     > "$work/receiver.log" 2>&1 &
   receiver_pid=$!
   for _ in $(seq 100); do grep -q listening "$work/receiver.log" 2>/dev/null && return; sleep 0.1; done
