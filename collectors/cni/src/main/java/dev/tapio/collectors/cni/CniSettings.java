@@ -98,12 +98,12 @@ public final class CniSettings
         final Duration rescan = c.duration("rescanInterval", DEFAULT_RESCAN_INTERVAL);
         if (rescan.compareTo(Duration.ofMillis(100)) < 0)
         {
-            throw c.error("rescanInterval", "at least 100ms, got " + rescan);
+            throw c.error("rescanInterval", "at least 100ms, got " + rescan.toMillis() + "ms");
         }
         final Duration resultWait = c.duration("resultWait", DEFAULT_RESULT_WAIT);
         if (resultWait.isNegative() || resultWait.compareTo(Duration.ofMinutes(1)) > 0)
         {
-            throw c.error("resultWait", "between 0s and 1m, got " + resultWait);
+            throw c.error("resultWait", "between 0s and 1m, got " + resultWait.toMillis() + "ms");
         }
         final boolean emitExisting = c.bool("emitExisting", false);
         final MissingDirectory missing = MissingDirectory.valueOf(
