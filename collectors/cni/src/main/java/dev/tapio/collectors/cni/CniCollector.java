@@ -2,6 +2,7 @@ package dev.tapio.collectors.cni;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tapio.codecs.EventDraft;
+import dev.tapio.codecs.EventTypes;
 import dev.tapio.codecs.sbe.EventType;
 import dev.tapio.codecs.sbe.Severity;
 import dev.tapio.engine.metrics.EngineCounters;
@@ -12,6 +13,7 @@ import org.agrona.concurrent.status.AtomicCounter;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -64,6 +66,7 @@ public final class CniCollector implements Source
     static final String ERROR_MALFORMED_STATE = "malformed_state_file";
     static final String ERROR_EMPTY_STATE = "empty_state_file";
     static final String ERROR_MALFORMED_RESULT = "malformed_result_cache";
+    static final String ERROR_IP_LEAKED = "ip_leaked";
 
     private final String name;
     private final CniSettings settings;
@@ -85,6 +88,8 @@ public final class CniCollector implements Source
     private final Map<Path, Long> empty = new HashMap<>();
     /** Files reported as malformed, with what they looked like then (reported again only once changed). */
     private final Map<Path, String> reported = new HashMap<>();
+    /** Result cache entries removed (the runtime's DEL succeeded), with when (nanoTime): their IPs should be gone. */
+    private final Map<String, Long> removedResults = new HashMap<>();
     private boolean rescanRequested;
     private long nextRescanNanos;
     private long nextRootAttemptNanos;
@@ -97,6 +102,9 @@ public final class CniCollector implements Source
     private final AtomicLong malformedResult = new AtomicLong();
     private final AtomicLong enriched = new AtomicLong();
     private final AtomicLong watched = new AtomicLong();
+    private final AtomicLong leaks = new AtomicLong();
+    private final AtomicLong trimmed = new AtomicLong();
+    private int nodeNameBytes;
     private AtomicCounter[] exported;
     private volatile String health = "not started";
     /** Tests only: run on the collector's thread before each wait for file events. */
@@ -197,6 +205,18 @@ public final class CniCollector implements Source
         return enriched.get();
     }
 
+    /** IPs still allocated after the runtime removed their result cache entry (DEL did not release them). */
+    public long leakedIps()
+    {
+        return leaks.get();
+    }
+
+    /** Attributes left out because the event would not have fit its slot. */
+    public long trimmedAttributes()
+    {
+        return trimmed.get();
+    }
+
     /** Network directories being watched. */
     public long watchedNetworks()
     {
@@ -207,7 +227,7 @@ public final class CniCollector implements Source
      * Registers the collector's statistics beside the engine's counters (docs/CONFIG.md, cni):
      * {@code tapio_cni_events_total{source,type="allocated|released"}}, {@code tapio_cni_watch_overflows_total},
      * {@code tapio_cni_rescans_total}, {@code tapio_cni_malformed_files_total{source,kind="state|result"}},
-     * {@code tapio_cni_enriched_total}.
+     * {@code tapio_cni_enriched_total}, {@code tapio_cni_ip_leaks_total}.
      */
     @Override
     public void counters(final EngineCounters counters)
@@ -221,6 +241,7 @@ public final class CniCollector implements Source
             counters.counter("tapio_cni_malformed_files_total{" + src + ",kind=\"state\"}"),
             counters.counter("tapio_cni_malformed_files_total{" + src + ",kind=\"result\"}"),
             counters.counter("tapio_cni_enriched_total{" + src + "}"),
+            counters.counter("tapio_cni_ip_leaks_total{" + src + "}"),
         };
     }
 
@@ -238,12 +259,15 @@ public final class CniCollector implements Source
         c[4].setRelease(malformedState.get());
         c[5].setRelease(malformedResult.get());
         c[6].setRelease(enriched.get());
+        c[7].setRelease(leaks.get());
     }
 
     @Override
     public void run(final SourceContext context) throws Exception
     {
         this.context = context;
+        // The enrich stage writes the node name into the slot after us; it needs its bytes and a length prefix.
+        nodeNameBytes = utf8Length(context.nodeName() == null ? "" : context.nodeName());
         final Path root = settings.networksDir();
         boolean initial = true;
         if (!Files.isDirectory(root))
@@ -294,6 +318,7 @@ public final class CniCollector implements Source
                     rescan();
                 }
                 checkEmpty(now);
+                checkLeaks(now);
                 flushWaiting(now, false);
                 export();
             }
@@ -352,11 +377,11 @@ public final class CniCollector implements Source
             health = "degraded: cannot watch networksDir " + root + ": " + e;
             return;
         }
-        health = HEALTHY;
         for (final String network : listNetworks())
         {
             attachNetwork(network, !silent);
         }
+        health = HEALTHY; // only now: what is there has been loaded, what comes next is new
     }
 
     private List<String> listNetworks()
@@ -440,7 +465,11 @@ public final class CniCollector implements Source
                     stateFile(network, child, true);
                 }
             }
-            // resultsDir: waiting allocations look their entry up on every turn of the loop.
+            else if (event.kind() == StandardWatchEventKinds.ENTRY_DELETE)
+            {
+                removedResults.put(childName, System.nanoTime());
+            }
+            // resultsDir, written: waiting allocations look their entry up on every turn of the loop.
         }
         if (!key.reset())
         {
@@ -678,7 +707,7 @@ public final class CniCollector implements Source
         {
             return;
         }
-        final long grace = settings.emptyGrace().toNanos();
+        final long grace = settings.grace().toNanos();
         for (final Iterator<Map.Entry<Path, Long>> it = empty.entrySet().iterator(); it.hasNext(); )
         {
             final Map.Entry<Path, Long> e = it.next();
@@ -694,7 +723,7 @@ public final class CniCollector implements Source
                 if (IpamStateFile.parse(read(file, IpamStateFile.MAX_LENGTH + 1)) == null)
                 {
                     malformed(ERROR_EMPTY_STATE, file, network, "empty (no container id) for longer than " +
-                        settings.emptyGrace().toMillis() + " ms");
+                        settings.grace().toMillis() + " ms");
                 }
                 else
                 {
@@ -704,6 +733,46 @@ public final class CniCollector implements Source
             catch (final IOException ignored)
             {
                 // Removed meanwhile: nothing was allocated.
+            }
+        }
+    }
+
+    /**
+     * libcni removes a result cache entry only after the plugins' DEL succeeded, and host-local releases
+     * the IP within that DEL; an IP of that container and interface still allocated a grace period later
+     * has leaked (it stays taken until someone removes its file).
+     */
+    private void checkLeaks(final long now)
+    {
+        if (removedResults.isEmpty())
+        {
+            return;
+        }
+        final long grace = settings.grace().toNanos();
+        for (final Iterator<Map.Entry<String, Long>> it = removedResults.entrySet().iterator(); it.hasNext(); )
+        {
+            final Map.Entry<String, Long> e = it.next();
+            if (now - e.getValue() < grace)
+            {
+                continue;
+            }
+            it.remove();
+            final String entry = e.getKey();
+            if (settings.resultsDir() == null || Files.exists(settings.resultsDir().resolve(entry)))
+            {
+                continue; // added again meanwhile
+            }
+            for (final Map<String, Allocation> ips : known.values())
+            {
+                for (final Allocation a : ips.values())
+                {
+                    if (entry.equals(a.network + "-" + a.containerId + "-" + a.ifName) && Files.exists(a.file))
+                    {
+                        leaks.incrementAndGet();
+                        report(ERROR_IP_LEAKED, a.file, a.network, "IP " + a.ip + " still allocated to container " +
+                            a.containerId + " after the runtime's DEL removed its result cache entry: leaked", a);
+                    }
+                }
             }
         }
     }
@@ -813,36 +882,102 @@ public final class CniCollector implements Source
         d.text(EventDraft.CONTAINER_ID).set(a.containerId);
         d.addAttribute("network.ip", a.ip);
         d.addAttribute("network.name", a.network);
-        if (!a.ifName.isEmpty())
-        {
-            d.addAttribute("network.interface.name", a.ifName);
-        }
         final CachedResult r = a.result;
+        final String ifName = !a.ifName.isEmpty() || r == null ? a.ifName : r.ifName();
+        attribute(d, "network.interface.name", ifName);
         if (r != null)
         {
+            pod(d, r);
+            // The details, most useful first, as far as the slot has room for them.
             attribute(d, "network.ip.prefix", r.address());
             attribute(d, "network.gateway", r.gateway());
-            attribute(d, "network.interface.mac", r.mac());
             attribute(d, "cni.sandbox", r.sandbox().isEmpty() ? r.netns() : r.sandbox());
-            if (a.ifName.isEmpty() && !r.ifName().isEmpty())
-            {
-                d.addAttribute("network.interface.name", r.ifName());
-            }
-            d.text(EventDraft.NAMESPACE).set(r.podNamespace());
-            d.text(EventDraft.POD).set(r.podName());
-            d.text(EventDraft.POD_UID).set(r.podUid());
+            attribute(d, "network.interface.mac", r.mac());
         }
         a.published = true;
-        context.publisher().publish(d);
+        final int result = context.publisher().publish(d);
+        if (result == Publisher.TOO_LARGE)
+        {
+            context.errors().record("cni " + name + ": too large", "cni " + name + ": " + EventTypes.name(type) + " for " +
+                a.ip + " on " + a.network + " does not fit a " + context.publisher().maxEventLength() + "-byte slot, dropped");
+        }
         (type == EventType.CNI_IP_ALLOCATED ? allocated : released).incrementAndGet();
     }
 
-    private static void attribute(final EventDraft d, final String key, final String value)
+    /**
+     * Bytes an event may take: the slot, less room for the node name the enrich stage adds to it (an event
+     * without that room would lose its node, counted as {@code tapio_enrich_overflow_total}).
+     */
+    private int budget()
     {
-        if (!value.isEmpty())
+        return context.publisher().maxEventLength() - nodeNameBytes;
+    }
+
+    /** Adds a non-empty attribute if the event stays within {@link #budget()}; else leaves it out and counts it. */
+    private void attribute(final EventDraft d, final String key, final String value)
+    {
+        if (value.isEmpty())
         {
-            d.addAttribute(key, value);
+            return;
         }
+        // Each attribute entry: a 2-byte length and the key, a 2-byte length and the value (docs/EVENT-FORMAT.md §7.6).
+        final int cost = 4 + utf8Length(key) + utf8Length(value);
+        if (d.encodedLength() + cost > budget())
+        {
+            trimmed.incrementAndGet();
+            return;
+        }
+        d.addAttribute(key, value);
+    }
+
+    /** {@code file.path}; a path too long for the slot keeps its end (the file name), after "…". */
+    private void filePath(final EventDraft d, final String path)
+    {
+        final int room = budget() - d.encodedLength() - 4 - utf8Length("file.path");
+        String p = path;
+        if (utf8Length(p) > room)
+        {
+            trimmed.incrementAndGet();
+            final int keep = Math.max(0, room - 3 - (utf8Length(p) - p.length())); // "…" is 3 bytes
+            p = "…" + p.substring(Math.max(0, p.length() - keep));
+        }
+        d.addAttribute("file.path", p);
+    }
+
+    /** The pod (namespace and name, then its uid) as far as the slot has room for it. */
+    private void pod(final EventDraft d, final CachedResult r)
+    {
+        if (d.encodedLength() + utf8Length(r.podNamespace()) + utf8Length(r.podName()) > budget())
+        {
+            trimmed.incrementAndGet();
+            return;
+        }
+        d.text(EventDraft.NAMESPACE).set(r.podNamespace());
+        d.text(EventDraft.POD).set(r.podName());
+        if (d.encodedLength() + utf8Length(r.podUid()) > budget())
+        {
+            trimmed.incrementAndGet();
+            return;
+        }
+        d.text(EventDraft.POD_UID).set(r.podUid());
+    }
+
+    /** Sets the message, cut (with "…") to what the slot has room for. */
+    private void message(final EventDraft d, final String message)
+    {
+        String m = message;
+        d.text(EventDraft.MESSAGE).set(m);
+        while (d.encodedLength() > budget() && m.length() > 1)
+        {
+            final int over = d.encodedLength() - budget();
+            m = m.substring(0, Math.max(0, m.length() - over - 4)) + "…";
+            d.text(EventDraft.MESSAGE).set(m);
+        }
+    }
+
+    private static int utf8Length(final String s)
+    {
+        return s.getBytes(StandardCharsets.UTF_8).length;
     }
 
     /**
@@ -869,16 +1004,31 @@ public final class CniCollector implements Source
         reported.put(file, look);
         (ERROR_MALFORMED_RESULT.equals(reason) ? malformedResult : malformedState).incrementAndGet();
         final String kind = ERROR_MALFORMED_RESULT.equals(reason) ? "CNI result cache entry" : "host-local IPAM state file";
-        final String message = kind + " " + file + ": " + why;
-        context.errors().record("cni " + name + ": " + reason, "cni " + name + ": " + message);
+        report(reason, file, network, kind + ": " + why, null);
+    }
+
+    /** A {@code cni.error} event (with the allocation's IP and container when there is one) and a line in the error log. */
+    private void report(final String reason, final Path file, final String network, final String message,
+        final Allocation a)
+    {
+        context.errors().record("cni " + name + ": " + reason, "cni " + name + ": " + file + ": " + message);
         final EventDraft d = draft.reset();
         d.type = EventType.CNI_ERROR;
         d.source = dev.tapio.codecs.sbe.Source.CNI;
         d.severity = Severity.ERROR;
-        d.text(EventDraft.MESSAGE).set(message);
-        d.addAttribute("file.path", file.toString());
-        d.addAttribute("network.name", network);
         d.addAttribute("error.type", reason);
+        filePath(d, file.toString());
+        attribute(d, "network.name", network);
+        if (a != null)
+        {
+            d.text(EventDraft.CONTAINER_ID).set(a.containerId);
+            attribute(d, "network.ip", a.ip);
+            if (a.result != null)
+            {
+                pod(d, a.result);
+            }
+        }
+        message(d, message);
         final int result = context.publisher().publish(d);
         if (result == Publisher.TOO_LARGE)
         {

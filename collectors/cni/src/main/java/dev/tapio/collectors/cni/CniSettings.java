@@ -30,7 +30,7 @@ public final class CniSettings
     public static final Path DEFAULT_RESULTS_DIR = Path.of("/var/lib/cni/results");
     public static final Duration DEFAULT_RESCAN_INTERVAL = Duration.ofSeconds(10);
     public static final Duration DEFAULT_RESULT_WAIT = Duration.ofSeconds(2);
-    public static final Duration DEFAULT_EMPTY_GRACE = Duration.ofSeconds(2);
+    public static final Duration DEFAULT_GRACE = Duration.ofSeconds(2);
 
     private final Path networksDir;
     private final Path resultsDir;
@@ -38,13 +38,13 @@ public final class CniSettings
     private final List<PathMatcher> matchers;
     private final Duration rescanInterval;
     private final Duration resultWait;
-    private final Duration emptyGrace;
+    private final Duration grace;
     private final boolean emitExisting;
     private final MissingDirectory missingDirectory;
 
     private CniSettings(
         final Path networksDir, final Path resultsDir, final List<String> networks, final Duration rescanInterval,
-        final Duration resultWait, final Duration emptyGrace, final boolean emitExisting,
+        final Duration resultWait, final Duration grace, final boolean emitExisting,
         final MissingDirectory missingDirectory)
     {
         this.networksDir = networksDir;
@@ -58,7 +58,7 @@ public final class CniSettings
         this.matchers = List.copyOf(m);
         this.rescanInterval = rescanInterval;
         this.resultWait = resultWait;
-        this.emptyGrace = emptyGrace;
+        this.grace = grace;
         this.emitExisting = emitExisting;
         this.missingDirectory = missingDirectory;
     }
@@ -67,7 +67,7 @@ public final class CniSettings
     public static CniSettings defaults()
     {
         return new CniSettings(DEFAULT_NETWORKS_DIR, DEFAULT_RESULTS_DIR, List.of(), DEFAULT_RESCAN_INTERVAL,
-            DEFAULT_RESULT_WAIT, DEFAULT_EMPTY_GRACE, false, MissingDirectory.WAIT);
+            DEFAULT_RESULT_WAIT, DEFAULT_GRACE, false, MissingDirectory.WAIT);
     }
 
     public static CniSettings fromConfig(final ConfigNode c) throws ConfigException
@@ -105,11 +105,16 @@ public final class CniSettings
         {
             throw c.error("resultWait", "between 0s and 1m, got " + resultWait.toMillis() + "ms");
         }
+        final Duration grace = c.duration("grace", DEFAULT_GRACE);
+        if (grace.compareTo(Duration.ofMillis(10)) < 0 || grace.compareTo(Duration.ofMinutes(10)) > 0)
+        {
+            throw c.error("grace", "between 10ms and 10m, got " + grace.toMillis() + "ms");
+        }
         final boolean emitExisting = c.bool("emitExisting", false);
         final MissingDirectory missing = MissingDirectory.valueOf(
             c.choice("missingDirectory", "wait", "wait", "fail").toUpperCase(Locale.ROOT));
         return new CniSettings(Path.of(networksDir), off(resultsDir) ? null : Path.of(resultsDir), networks, rescan,
-            resultWait, DEFAULT_EMPTY_GRACE, emitExisting, missing);
+            resultWait, grace, emitExisting, missing);
     }
 
     private static boolean off(final String s)
@@ -119,43 +124,43 @@ public final class CniSettings
 
     public CniSettings withNetworksDir(final Path dir)
     {
-        return new CniSettings(dir, resultsDir, networks, rescanInterval, resultWait, emptyGrace, emitExisting, missingDirectory);
+        return new CniSettings(dir, resultsDir, networks, rescanInterval, resultWait, grace, emitExisting, missingDirectory);
     }
 
     /** The CNI result cache directory, or null for none (no enrichment, no waiting). */
     public CniSettings withResultsDir(final Path dir)
     {
-        return new CniSettings(networksDir, dir, networks, rescanInterval, resultWait, emptyGrace, emitExisting, missingDirectory);
+        return new CniSettings(networksDir, dir, networks, rescanInterval, resultWait, grace, emitExisting, missingDirectory);
     }
 
     public CniSettings withNetworks(final List<String> globs)
     {
-        return new CniSettings(networksDir, resultsDir, globs, rescanInterval, resultWait, emptyGrace, emitExisting, missingDirectory);
+        return new CniSettings(networksDir, resultsDir, globs, rescanInterval, resultWait, grace, emitExisting, missingDirectory);
     }
 
     public CniSettings withRescanInterval(final Duration d)
     {
-        return new CniSettings(networksDir, resultsDir, networks, d, resultWait, emptyGrace, emitExisting, missingDirectory);
+        return new CniSettings(networksDir, resultsDir, networks, d, resultWait, grace, emitExisting, missingDirectory);
     }
 
     public CniSettings withResultWait(final Duration d)
     {
-        return new CniSettings(networksDir, resultsDir, networks, rescanInterval, d, emptyGrace, emitExisting, missingDirectory);
+        return new CniSettings(networksDir, resultsDir, networks, rescanInterval, d, grace, emitExisting, missingDirectory);
     }
 
-    public CniSettings withEmptyGrace(final Duration d)
+    public CniSettings withGrace(final Duration d)
     {
         return new CniSettings(networksDir, resultsDir, networks, rescanInterval, resultWait, d, emitExisting, missingDirectory);
     }
 
     public CniSettings withEmitExisting(final boolean emit)
     {
-        return new CniSettings(networksDir, resultsDir, networks, rescanInterval, resultWait, emptyGrace, emit, missingDirectory);
+        return new CniSettings(networksDir, resultsDir, networks, rescanInterval, resultWait, grace, emit, missingDirectory);
     }
 
     public CniSettings withMissingDirectory(final MissingDirectory m)
     {
-        return new CniSettings(networksDir, resultsDir, networks, rescanInterval, resultWait, emptyGrace, emitExisting, m);
+        return new CniSettings(networksDir, resultsDir, networks, rescanInterval, resultWait, grace, emitExisting, m);
     }
 
     public Path networksDir()
@@ -201,10 +206,13 @@ public final class CniSettings
         return resultWait;
     }
 
-    /** How long a state file may stay empty (host-local creates it, then writes it) before it is reported. */
-    public Duration emptyGrace()
+    /**
+     * How long a state file may stay empty (host-local creates it, then writes it), and an IP may stay
+     * allocated after the runtime removed its result cache entry, before either is reported.
+     */
+    public Duration grace()
     {
-        return emptyGrace;
+        return grace;
     }
 
     public boolean emitExisting()

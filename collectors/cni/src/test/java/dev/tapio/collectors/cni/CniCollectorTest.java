@@ -195,7 +195,7 @@ class CniCollectorTest
             assertEquals(Severity.ERROR, name.severity());
             assertEquals(CniCollector.ERROR_MALFORMED_STATE, name.attribute("error.type"));
             assertEquals("podnet", name.attribute("network.name"));
-            assertTrue(name.message().contains("not-an-ip") && name.message().contains("not an IP address"), name.message());
+            assertEquals("host-local IPAM state file: file name is not an IP address", name.message());
             final Seen content = sink.await(e -> e.type() == EventType.CNI_ERROR &&
                 dir.resolve("10.4.0.20").toString().equals(e.attribute("file.path")), "error for 10.4.0.20");
             assertTrue(content.message().contains("not a container id"), content.message());
@@ -223,7 +223,7 @@ class CniCollectorTest
     @Test
     void reportsAStateFileLeftEmptyPastTheGracePeriod() throws Exception
     {
-        final CniSettings s = settings().withEmptyGrace(Duration.ofMillis(200));
+        final CniSettings s = settings().withGrace(Duration.ofMillis(200));
         final CniCollector cni = new CniCollector("cni", s);
         final Recording sink = new Recording();
         try (Engine engine = CniTestSupport.startHealthy(cni, sink))
@@ -371,6 +371,72 @@ class CniCollectorTest
             assertEquals("one01", sink.await(EventType.CNI_IP_RELEASED, "10.4.0.60").containerId());
             final List<String> order = sink.all().stream().map(e -> e.type() + "/" + e.containerId()).toList();
             assertEquals(List.of("CNI_IP_ALLOCATED/one01", "CNI_IP_RELEASED/one01", "CNI_IP_ALLOCATED/two01"), order);
+        }
+    }
+
+    @Test
+    void reportsAnIpStillAllocatedAfterTheRuntimeRemovedItsResultCacheEntry() throws Exception
+    {
+        final CniSettings s = settings().withGrace(Duration.ofMillis(200));
+        final CniCollector cni = new CniCollector("cni", s.withResultsDir(results));
+        final Recording sink = new Recording();
+        try (Engine engine = CniTestSupport.startHealthy(cni, sink))
+        {
+            Files.writeString(results.resolve("podnet-leak01-eth0"), cacheEntry("podnet", "leak01", "eth0", "10.4.0.70", "db-0"));
+            final Path state = allocate(networks, "podnet", "10.4.0.70", "leak01", "eth0");
+            sink.await(EventType.CNI_IP_ALLOCATED, "10.4.0.70");
+            // A runtime's DEL that succeeded removes the entry; host-local should have removed the IP's file first.
+            Files.delete(results.resolve("podnet-leak01-eth0"));
+            final Seen leak = sink.await(e -> e.type() == EventType.CNI_ERROR, "the leak");
+            assertEquals(CniCollector.ERROR_IP_LEAKED, leak.attribute("error.type"));
+            assertEquals("10.4.0.70", leak.attribute("network.ip"));
+            assertEquals(state.toString(), leak.attribute("file.path"));
+            assertEquals("leak01", leak.containerId());
+            assertEquals("db-0", leak.pod());
+            assertTrue(leak.message().contains("still allocated to container leak01"), leak.message());
+            assertEquals(1, cni.leakedIps());
+
+            // A DEL that releases the IP before its entry goes is no leak.
+            Files.writeString(results.resolve("podnet-ok01-eth0"), cacheEntry("podnet", "ok01", "eth0", "10.4.0.71", "db-1"));
+            final Path ok = allocate(networks, "podnet", "10.4.0.71", "ok01", "eth0");
+            sink.await(EventType.CNI_IP_ALLOCATED, "10.4.0.71");
+            Files.delete(ok);
+            Files.delete(results.resolve("podnet-ok01-eth0"));
+            sink.await(EventType.CNI_IP_RELEASED, "10.4.0.71");
+            final long rescans = cni.rescans();
+            until(() -> cni.rescans() >= rescans + 3, () -> "three more rescans, past the grace period");
+            assertEquals(1, sink.of(EventType.CNI_ERROR).size(), sink.of(EventType.CNI_ERROR)::toString);
+        }
+    }
+
+    @Test
+    void leavesOutDetailsRatherThanDropAnEventThatWouldNotFitItsSlot() throws Exception
+    {
+        final CniSettings s = settings();
+        final CniCollector cni = new CniCollector("cni", s.withResultsDir(results).withResultWait(Duration.ofSeconds(10)));
+        final Recording sink = new Recording();
+        final String pod = "a-pod-with-a-rather-long-name-from-a-deployment-7d9c5f8b6-x2x1k";
+        try (Engine engine = Engine.builder().slotSize(400).nodeName("cni-test").source(cni)
+            .sink(sink).build().start())
+        {
+            until(() -> CniCollector.HEALTHY.equals(cni.health()), cni::health);
+            final String id = "f".repeat(64);
+            Files.writeString(results.resolve("podnet-" + id + "-eth0"), cacheEntry("podnet", id, "eth0", "10.4.0.80", pod));
+            allocate(networks, "podnet", "10.4.0.80", id, "eth0");
+            final Seen a = sink.await(EventType.CNI_IP_ALLOCATED, "10.4.0.80");
+            assertEquals(id, a.containerId());
+            assertEquals(pod, a.pod());
+            assertEquals("cni-test", a.node(), "room was left for the node name");
+            assertTrue(cni.trimmedAttributes() > 0, "some details were left out");
+            assertEquals(0, engine.counters().totalDropped(), "nothing dropped");
+
+            final Path dir = networks.resolve("podnet");
+            final Path bad = dir.resolve("x".repeat(200));
+            Files.writeString(bad, "whatever");
+            final Seen e = sink.await(x -> x.type() == EventType.CNI_ERROR, "the error, cut to fit");
+            assertTrue(e.attribute("file.path").startsWith("…") && e.attribute("file.path").endsWith("x".repeat(100)),
+                e.attribute("file.path"));
+            assertEquals(0, engine.counters().totalDropped(), "nothing dropped");
         }
     }
 

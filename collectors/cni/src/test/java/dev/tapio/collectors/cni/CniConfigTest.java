@@ -53,6 +53,7 @@ class CniConfigTest
                 rescanInterval: 30s
                 resultWait: 0s
                 emitExisting: true
+                grace: 5s
                 missingDirectory: fail
             """);
         assertEquals(Path.of("/run/ipam"), s.networksDir());
@@ -64,6 +65,7 @@ class CniConfigTest
         assertEquals(Duration.ofSeconds(30), s.rescanInterval());
         assertEquals(Duration.ZERO, s.resultWait());
         assertTrue(s.emitExisting());
+        assertEquals(Duration.ofSeconds(5), s.grace());
         assertEquals(CniSettings.MissingDirectory.FAIL, s.missingDirectory());
         assertInstanceOf(CniCollector.class, parse("    {}\n").sources().get(0).source);
     }

@@ -216,6 +216,41 @@ class CniPluginTest
     }
 
     @Test
+    void anIpLeftAllocatedAfterTheResultCacheEntryWentIsReportedAsLeaked() throws Exception
+    {
+        final Path dataDir = Files.createDirectories(tmp.resolve("networks"));
+        final Path results = Files.createDirectories(tmp.resolve("results"));
+        final String network = "tapio-leak";
+        final String config = config(network, dataDir);
+        final CniCollector cni = new CniCollector("cni", CniSettings.defaults().withNetworksDir(dataDir)
+            .withResultsDir(results).withGrace(Duration.ofMillis(300)));
+        final Recording sink = new Recording();
+        final String containerId = "tapio" + Long.toHexString(System.nanoTime());
+        try (Engine engine = CniTestSupport.startHealthy(cni, sink))
+        {
+            final String ns = newNamespace();
+            final Ran add = plugin("ADD", containerId, ns, config);
+            assertEquals(0, add.exit, () -> "bridge ADD: " + add.stdout + add.stderr);
+            final JsonNode result = mapper.readTree(add.stdout);
+            final String address = result.get("ips").get(0).get("address").asText();
+            final String ip = address.substring(0, address.indexOf('/'));
+            cacheResult(results, network, containerId, ns, config, "api-0", result);
+            sink.await(EventType.CNI_IP_ALLOCATED, ip);
+            // The runtime forgets the container (its entry is gone) but the plugins never ran DEL.
+            Files.delete(results.resolve(network + "-" + containerId + "-eth0"));
+            final Seen leak = sink.await(e -> e.type() == EventType.CNI_ERROR, "the leak");
+            assertEquals(CniCollector.ERROR_IP_LEAKED, leak.attribute("error.type"));
+            assertEquals(ip, leak.attribute("network.ip"));
+            assertEquals(containerId, leak.containerId());
+            assertEquals("api-0", leak.pod());
+        }
+        finally
+        {
+            cleanUp(config, List.of(containerId));
+        }
+    }
+
+    @Test
     void twoContainersOnOneNetworkGetTheirOwnAddresses() throws Exception
     {
         final Path dataDir = Files.createDirectories(tmp.resolve("networks"));
