@@ -468,6 +468,7 @@ public final class CniCollector implements Source
             else if (event.kind() == StandardWatchEventKinds.ENTRY_DELETE)
             {
                 removedResults.put(childName, System.nanoTime());
+                reported.remove(child);
             }
             // resultsDir, written: waiting allocations look their entry up on every turn of the loop.
         }
@@ -584,8 +585,9 @@ public final class CniCollector implements Source
                 }
             }
         }
-        empty.keySet().removeIf(p -> p.getParent().getFileName().toString().equals(network) &&
-            !seen.contains(p.getFileName().toString()));
+        final Path dir = settings.networksDir().resolve(network);
+        empty.keySet().removeIf(p -> p.getParent().equals(dir) && !seen.contains(p.getFileName().toString()));
+        reported.keySet().removeIf(p -> p.getParent().equals(dir) && !seen.contains(p.getFileName().toString()));
     }
 
     /** A state file appeared or changed (or is looked at by a scan). */

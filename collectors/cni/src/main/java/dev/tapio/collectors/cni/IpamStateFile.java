@@ -58,7 +58,8 @@ final class IpamStateFile
         try
         {
             // A string with ':' is parsed as an IPv6 literal or refused; it is never looked up.
-            return java.net.InetAddress.getByName(s) instanceof java.net.Inet6Address;
+            java.net.InetAddress.getByName(s); // IPv4-mapped ones come back as Inet4Address
+            return true;
         }
         catch (final java.net.UnknownHostException e)
         {
