@@ -51,7 +51,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * An allocation is held until its result cache entry appears (the runtime writes it after the plugin
  * returned) or {@code resultWait} passes, then published with the file's modification time as its event
  * time. Allocations present at start are loaded without events unless {@code emitExisting}, so a restart
- * does not repeat them; what was allocated and released while the collector was down is not seen.
+ * of the process does not repeat them; what was allocated and released while it was down is not seen.
+ * When {@link #run} is called again on the same instance (a supervisor restarting it), the allocations
+ * it knew are kept and the first scan reports what changed in between.
  *
  * <p>Threading: everything runs on the source's thread in {@link #run}; {@link #health()} and the
  * statistics are read from any thread. Not a hot path (a pod start or stop per event): it allocates.
@@ -107,6 +109,7 @@ public final class CniCollector implements Source
     private int nodeNameBytes;
     private AtomicCounter[] exported;
     private volatile String health = "not started";
+    private volatile boolean ranBefore;
     /** Tests only: run on the collector's thread before each wait for file events. */
     volatile Runnable beforePoll;
 
@@ -269,7 +272,15 @@ public final class CniCollector implements Source
         // The enrich stage writes the node name into the slot after us; it needs its bytes and a length prefix.
         nodeNameBytes = utf8Length(context.nodeName() == null ? "" : context.nodeName());
         final Path root = settings.networksDir();
-        boolean initial = true;
+        // Run again after a stop or a crash (a collector manager restarting it): what is known is kept, and
+        // the first scan reports the difference, so nothing that happened in between is lost or repeated.
+        boolean initial = !ranBefore;
+        ranBefore = true;
+        rootKey = null;
+        resultsKey = null;
+        networkKeys.clear();
+        keyOfNetwork.clear();
+        watched.set(0);
         if (!Files.isDirectory(root))
         {
             if (settings.missingDirectory() == CniSettings.MissingDirectory.FAIL)

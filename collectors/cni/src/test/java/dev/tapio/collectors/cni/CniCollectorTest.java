@@ -135,6 +135,35 @@ class CniCollectorTest
     }
 
     @Test
+    void runAgainOnTheSameInstanceReportsWhatChangedWhileItWasStopped() throws Exception
+    {
+        final CniSettings s = settings();
+        final CniCollector cni = new CniCollector("cni", s);
+        final Recording first = new Recording();
+        final Path kept;
+        final Path gone;
+        try (Engine engine = CniTestSupport.startHealthy(cni, first))
+        {
+            kept = allocate(networks, "podnet", "10.4.0.90", "kept01", "eth0");
+            gone = allocate(networks, "podnet", "10.4.0.91", "gone01", "eth0");
+            first.await(EventType.CNI_IP_ALLOCATED, "10.4.0.90");
+            first.await(EventType.CNI_IP_ALLOCATED, "10.4.0.91");
+        }
+        Files.delete(gone);
+        allocate(networks, "podnet", "10.4.0.92", "new01", "eth0");
+        final Recording second = new Recording();
+        try (Engine engine = CniTestSupport.startHealthy(cni, second))
+        {
+            assertEquals("gone01", second.await(EventType.CNI_IP_RELEASED, "10.4.0.91").containerId());
+            assertEquals("new01", second.await(EventType.CNI_IP_ALLOCATED, "10.4.0.92").containerId());
+            Files.delete(kept);
+            assertEquals("kept01", second.await(EventType.CNI_IP_RELEASED, "10.4.0.90").containerId());
+            assertEquals(List.of("10.4.0.92"), second.of(EventType.CNI_IP_ALLOCATED).stream()
+                .map(e -> e.attribute("network.ip")).toList(), "nothing repeated");
+        }
+    }
+
+    @Test
     void emitsAllocationsPresentAtStartWhenConfigured() throws Exception
     {
         final CniSettings s = settings().withEmitExisting(true);
