@@ -616,12 +616,12 @@ public final class CniCollector implements Source
             attrs = Files.readAttributes(file, BasicFileAttributes.class);
             if (!attrs.isRegularFile())
             {
-                malformed(ERROR_MALFORMED_STATE, file, network, "not a regular file");
+                malformed(ERROR_MALFORMED_STATE, file, network, "not a regular file", "not a regular file");
                 return;
             }
             if (!IpamStateFile.isIpLiteral(fileName))
             {
-                malformed(ERROR_MALFORMED_STATE, file, network, "file name is not an IP address");
+                malformed(ERROR_MALFORMED_STATE, file, network, "file name is not an IP address", "name");
                 return;
             }
             content = read(file, IpamStateFile.MAX_LENGTH + 1);
@@ -633,12 +633,12 @@ public final class CniCollector implements Source
         }
         catch (final IOException e)
         {
-            malformed(ERROR_MALFORMED_STATE, file, network, "unreadable: " + e);
+            malformed(ERROR_MALFORMED_STATE, file, network, "unreadable: " + e, "unreadable");
             return;
         }
         if (content.length > IpamStateFile.MAX_LENGTH)
         {
-            malformed(ERROR_MALFORMED_STATE, file, network, "longer than " + IpamStateFile.MAX_LENGTH + " bytes");
+            malformed(ERROR_MALFORMED_STATE, file, network, "longer than " + IpamStateFile.MAX_LENGTH + " bytes", look(content));
             return;
         }
         final String[] parsed = IpamStateFile.parse(content);
@@ -653,7 +653,7 @@ public final class CniCollector implements Source
         empty.remove(file);
         if (parsed.length == 1)
         {
-            malformed(ERROR_MALFORMED_STATE, file, network, parsed[0]);
+            malformed(ERROR_MALFORMED_STATE, file, network, parsed[0], look(content));
             return;
         }
         reported.remove(file);
@@ -736,7 +736,7 @@ public final class CniCollector implements Source
                 if (IpamStateFile.parse(read(file, IpamStateFile.MAX_LENGTH + 1)) == null)
                 {
                     malformed(ERROR_EMPTY_STATE, file, network, "empty (no container id) for longer than " +
-                        settings.grace().toMillis() + " ms");
+                        settings.grace().toMillis() + " ms", "empty");
                 }
                 else
                 {
@@ -834,7 +834,7 @@ public final class CniCollector implements Source
             // libcni writes the file in place: a half-written entry is retried until resultWait is over.
             if (last)
             {
-                malformed(ERROR_MALFORMED_RESULT, file, a.network, e.getMessage());
+                malformed(ERROR_MALFORMED_RESULT, file, a.network, e.getMessage(), look(json));
             }
             return last;
         }
@@ -998,18 +998,9 @@ public final class CniCollector implements Source
      * (reported again only after it changed): a {@code cni.error} event naming the file, and one line in
      * the error log.
      */
-    private void malformed(final String reason, final Path file, final String network, final String why)
+    private void malformed(final String reason, final Path file, final String network, final String why,
+        final String look)
     {
-        String look;
-        try
-        {
-            final BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class);
-            look = attrs.size() + "@" + attrs.lastModifiedTime().to(TimeUnit.NANOSECONDS);
-        }
-        catch (final IOException e)
-        {
-            look = "gone";
-        }
         if (look.equals(reported.get(file)))
         {
             return;
@@ -1047,6 +1038,12 @@ public final class CniCollector implements Source
         {
             context.errors().record("cni " + name + ": too large", "cni " + name + ": error event for " + file + " too large");
         }
+    }
+
+    /** What a file's content looked like when reported (its name's problems do not depend on it). */
+    private static String look(final byte[] content)
+    {
+        return content.length + "#" + java.util.Arrays.hashCode(content);
     }
 
     private static byte[] read(final Path file, final int max) throws IOException
