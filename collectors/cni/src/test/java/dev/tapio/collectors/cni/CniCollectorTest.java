@@ -29,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * directories. The real plugins are run by {@link CniPluginTest}.
  */
 @Timeout(60)
+@SuppressWarnings("try") // try-with-resources stops the engine; the body need not name it
 class CniCollectorTest
 {
     @TempDir

@@ -39,6 +39,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * Needs root and the plugins (CI installs them); otherwise every test is skipped, saying which is missing.
  */
 @Timeout(120)
+@SuppressWarnings("try") // try-with-resources stops the engine; the body need not name it
 class CniPluginTest
 {
     static final Path PLUGINS = Path.of("/usr/lib/cni");
