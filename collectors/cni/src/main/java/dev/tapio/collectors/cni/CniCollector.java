@@ -678,7 +678,7 @@ public final class CniCollector implements Source
             enrich(a, true);
             return;
         }
-        if (enrich(a, settings.resultWait().isZero()))
+        if (enrich(a, settings.resultWait().isZero() || resultsKey == null)) // no cache here: nothing to wait for
         {
             publish(a, EventType.CNI_IP_ALLOCATED);
         }
@@ -875,7 +875,7 @@ public final class CniCollector implements Source
         {
             final Map.Entry<Allocation, Long> e = it.next();
             final Allocation a = e.getKey();
-            if (enrich(a, all || now - e.getValue() >= wait))
+            if (enrich(a, all || resultsKey == null || now - e.getValue() >= wait))
             {
                 it.remove();
                 publish(a, EventType.CNI_IP_ALLOCATED);

@@ -226,6 +226,21 @@ class CniCollectorTest
     }
 
     @Test
+    void doesNotWaitForAResultCacheThisHostDoesNotHave() throws Exception
+    {
+        final CniSettings s = settings();
+        final CniCollector cni = new CniCollector("cni", s.withResultsDir(tmp.resolve("no-results"))
+            .withResultWait(Duration.ofMinutes(1)));
+        final Recording sink = new Recording();
+        try (Engine engine = CniTestSupport.startHealthy(cni, sink))
+        {
+            allocate(networks, "podnet", "10.4.0.11", "plain01", "eth0");
+            assertEquals("plain01", sink.await(EventType.CNI_IP_ALLOCATED, "10.4.0.11").containerId(),
+                "published within the test's deadline, not after resultWait (1m)");
+        }
+    }
+
+    @Test
     void reportsMalformedStateAndResultFilesAsCniErrorsAndKeepsGoing() throws Exception
     {
         final CniSettings s = settings();
