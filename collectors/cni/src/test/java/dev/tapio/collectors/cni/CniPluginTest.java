@@ -216,6 +216,56 @@ class CniPluginTest
         }
     }
 
+    /**
+     * The CNI step of the original design's pod startup timeline: the allocation, carrying the pod from the
+     * runtime's CNI args, and the pod's {@code k8s.pod.running} (published here as the Kubernetes collector
+     * would) end up in one {@code pod-startup} group with one correlation id.
+     */
+    @Test
+    void anAllocationJoinsItsPodsStartupGroup() throws Exception
+    {
+        final Path dataDir = Files.createDirectories(tmp.resolve("networks"));
+        final Path results = Files.createDirectories(tmp.resolve("results"));
+        final String network = "tapio-group";
+        final String config = config(network, dataDir);
+        final CniCollector cni = new CniCollector("cni", CniSettings.defaults().withNetworksDir(dataDir)
+            .withResultsDir(results).withResultWait(Duration.ofSeconds(10)));
+        final Recording sink = new Recording();
+        final String containerId = "tapio" + Long.toHexString(System.nanoTime());
+        final Engine engine = Engine.builder().nodeName("cni-test").producers(dev.tapio.engine.ProducerMode.MULTI)
+            .source(cni).sink(sink).build().start();
+        try
+        {
+            CniTestSupport.until(() -> CniCollector.HEALTHY.equals(cni.health()), cni::health);
+            final String ns = newNamespace();
+            final Ran add = plugin("ADD", containerId, ns, config);
+            assertEquals(0, add.exit, () -> "bridge ADD: " + add.stdout + add.stderr);
+            final JsonNode result = mapper.readTree(add.stdout);
+            final String address = result.get("ips").get(0).get("address").asText();
+            final String ip = address.substring(0, address.indexOf('/'));
+            cacheResult(results, network, containerId, ns, config, "web-7c5d8f9b6-x2x1k", result);
+            sink.await(EventType.CNI_IP_ALLOCATED, ip);
+
+            final dev.tapio.codecs.EventDraft running = new dev.tapio.codecs.EventDraft();
+            running.type = EventType.K8S_POD_RUNNING;
+            running.source = dev.tapio.codecs.sbe.Source.KUBERNETES;
+            running.text(dev.tapio.codecs.EventDraft.NAMESPACE).set("shop");
+            running.text(dev.tapio.codecs.EventDraft.POD).set("web-7c5d8f9b6-x2x1k");
+            assertEquals(0, engine.publisher("k8s", dev.tapio.engine.ring.BackpressurePolicy.BLOCK).publish(running));
+
+            final Seen pod = sink.await(e -> e.type() == EventType.K8S_POD_RUNNING, "k8s.pod.running");
+            final Seen allocated = sink.of(EventType.CNI_IP_ALLOCATED).get(0);
+            assertNotEquals(0L, pod.correlationId(), "the pod's running completes a group");
+            assertEquals(pod.correlationId(), allocated.correlationId(), "one group: " + sink.all());
+            assertEquals(1, allocated.patternId(), "pod-startup (id 1 in the built-in rules)");
+        }
+        finally
+        {
+            engine.close();
+            cleanUp(config, List.of(containerId));
+        }
+    }
+
     @Test
     void anIpLeftAllocatedAfterTheResultCacheEntryWentIsReportedAsLeaked() throws Exception
     {

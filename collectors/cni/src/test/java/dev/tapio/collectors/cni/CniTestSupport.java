@@ -66,7 +66,8 @@ final class CniTestSupport
 
     /** One event as it reached fan-out. */
     record Seen(EventType type, Severity severity, long timestamp, String containerId, String namespace, String pod,
-                String podUid, String node, String message, Map<String, String> attributes)
+                String podUid, String node, String message, Map<String, String> attributes, long correlationId,
+                int patternId)
     {
         String attribute(final String key)
         {
@@ -98,7 +99,7 @@ final class CniTestSupport
             seen.add(new Seen(d.type, d.severity, d.timestamp, d.text(EventDraft.CONTAINER_ID).toString(),
                 d.text(EventDraft.NAMESPACE).toString(), d.text(EventDraft.POD).toString(),
                 d.text(EventDraft.POD_UID).toString(), d.text(EventDraft.NODE).toString(),
-                d.text(EventDraft.MESSAGE).toString(), Map.copyOf(attributes)));
+                d.text(EventDraft.MESSAGE).toString(), Map.copyOf(attributes), d.correlationId, d.patternId));
         }
 
         List<Seen> all()
