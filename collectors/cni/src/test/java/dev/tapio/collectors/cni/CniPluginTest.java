@@ -42,7 +42,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 @SuppressWarnings("try") // try-with-resources stops the engine; the body need not name it
 class CniPluginTest
 {
-    static final Path PLUGINS = Path.of("/usr/lib/cni");
+    /** Debian's plugin directory; elsewhere (e.g. /opt/cni/bin) set -Dtapio.cni.plugins. */
+    static final Path PLUGINS = Path.of(System.getProperty("tapio.cni.plugins", "/usr/lib/cni"));
     static final Duration PLUGIN_TIMEOUT = Duration.ofSeconds(30);
 
     @TempDir
