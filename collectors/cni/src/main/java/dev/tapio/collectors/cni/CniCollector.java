@@ -308,7 +308,7 @@ public final class CniCollector implements Source
                 }
                 if (resultsKey == null && settings.resultsDir() != null && Files.isDirectory(settings.resultsDir()))
                 {
-                    resultsKey = register(settings.resultsDir());
+                    resultsKey = tryRegister(settings.resultsDir());
                 }
                 final Runnable hook = beforePoll;
                 if (hook != null)
@@ -370,6 +370,26 @@ public final class CniCollector implements Source
             StandardWatchEventKinds.ENTRY_MODIFY);
     }
 
+    /** A watch on a directory, or null (logged) when it cannot have one, e.g. at the inotify watch limit. */
+    private WatchKey tryRegister(final Path dir)
+    {
+        try
+        {
+            return register(dir);
+        }
+        catch (final NoSuchFileException e)
+        {
+            return null;
+        }
+        catch (final IOException e)
+        {
+            context.errors().record("cni " + name + ": watch", "cni " + name + ": cannot watch " + dir + " (" + e +
+                "): looked at every rescanInterval (" + settings.rescanInterval().toMillis() + " ms) instead; " +
+                "raise fs.inotify.max_user_watches?");
+            return null;
+        }
+    }
+
     /** Starts watching networksDir and every network in it; {@code silent}: load what is there without events. */
     private void attachRoot(final boolean silent)
     {
@@ -420,18 +440,14 @@ public final class CniCollector implements Source
     {
         if (!keyOfNetwork.containsKey(network))
         {
-            try
+            final WatchKey key = tryRegister(settings.networksDir().resolve(network));
+            if (key != null)
             {
-                final WatchKey key = register(settings.networksDir().resolve(network));
                 networkKeys.put(key, network);
                 keyOfNetwork.put(network, key);
                 watched.set(keyOfNetwork.size());
             }
-            catch (final IOException e)
-            {
-                // Gone again (NoSuchFile) or not watchable: the next rescan tries again.
-                return;
-            }
+            // Else gone again (the scan finds out) or not watchable: then polled by the rescans, which try again.
         }
         scanNetwork(network, emit);
     }
