@@ -13,7 +13,6 @@ import io.opentelemetry.exporter.otlp.http.metrics.OtlpHttpMetricExporterBuilder
 import io.opentelemetry.exporter.otlp.metrics.OtlpGrpcMetricExporter;
 import io.opentelemetry.exporter.otlp.metrics.OtlpGrpcMetricExporterBuilder;
 import io.opentelemetry.sdk.common.CompletableResultCode;
-import io.opentelemetry.sdk.common.export.RetryPolicy;
 import io.opentelemetry.sdk.metrics.InstrumentType;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
@@ -112,43 +111,16 @@ public final class OtelMetricsExporter implements AutoCloseable
     static MetricExporter metricExporter(final OtelSettings settings)
     {
         final OtlpConnection c = OtlpConnection.of(settings);
-        final RetryPolicy retry = RetryPolicy.builder()
-            .setMaxAttempts(3)
-            .setInitialBackoff(settings.minBackoff())
-            .setMaxBackoff(settings.maxBackoff())
-            .build();
         if (settings.protocol() == OtelSettings.Protocol.HTTP)
         {
-            final OtlpHttpMetricExporterBuilder b = OtlpHttpMetricExporter.builder()
-                .setEndpoint(settings.metricsEndpoint())
-                .setTimeout(settings.exportTimeout())
-                .setCompression(settings.compression().sdkName())
-                .setHeaders(c::headers)
-                .setRetryPolicy(retry);
-            if (c.caPem() != null)
-            {
-                b.setTrustedCertificates(c.caPem());
-            }
-            if (c.certPem() != null)
-            {
-                b.setClientTls(c.keyPem(), c.certPem());
-            }
+            final OtlpHttpMetricExporterBuilder b = OtlpHttpMetricExporter.builder();
+            c.configure(settings.metricsEndpoint(), b::setEndpoint, b::setTimeout, b::setCompression, b::setHeaders,
+                b::setRetryPolicy, b::setTrustedCertificates, b::setClientTls);
             return b.build();
         }
-        final OtlpGrpcMetricExporterBuilder b = OtlpGrpcMetricExporter.builder()
-            .setEndpoint(settings.metricsEndpoint())
-            .setTimeout(settings.exportTimeout())
-            .setCompression(settings.compression().sdkName())
-            .setHeaders(c::headers)
-            .setRetryPolicy(retry);
-        if (c.caPem() != null)
-        {
-            b.setTrustedCertificates(c.caPem());
-        }
-        if (c.certPem() != null)
-        {
-            b.setClientTls(c.keyPem(), c.certPem());
-        }
+        final OtlpGrpcMetricExporterBuilder b = OtlpGrpcMetricExporter.builder();
+        c.configure(settings.metricsEndpoint(), b::setEndpoint, b::setTimeout, b::setCompression, b::setHeaders,
+            b::setRetryPolicy, b::setTrustedCertificates, b::setClientTls);
         return b.build();
     }
 
