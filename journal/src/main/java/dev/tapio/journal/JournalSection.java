@@ -48,7 +48,6 @@ public final class JournalSection implements ConfigSection
     /** Whether the loaded config turns the journal on. */
     public static boolean enabled(final TapioConfig config) throws ConfigException
     {
-        final ConfigNode node = config.section(KEY);
-        return node != null && node.bool("enabled", false);
+        return ConfigSection.enabled(config, KEY);
     }
 }

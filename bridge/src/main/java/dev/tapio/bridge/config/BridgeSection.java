@@ -36,11 +36,7 @@ public final class BridgeSection implements ConfigSection
     @Override
     public void check(final TapioConfig config) throws ConfigException
     {
-        final ConfigNode node = config.section(KEY);
-        if (node != null && node.bool("enabled", false) && !JournalSection.enabled(config))
-        {
-            throw node.error("enabled", "the bridge forwards the journal: set journal.enabled: true as well");
-        }
+        requireEnabled(config, JournalSection.KEY, "the bridge forwards the journal: set journal.enabled: true as well");
     }
 
     /** The bridge settings of a loaded config (every default, the bridge off, when it has no {@code bridge:}). */

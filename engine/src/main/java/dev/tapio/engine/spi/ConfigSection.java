@@ -2,6 +2,7 @@ package dev.tapio.engine.spi;
 
 import dev.tapio.engine.config.ConfigException;
 import dev.tapio.engine.config.ConfigNode;
+import dev.tapio.engine.config.TapioConfig;
 
 import java.util.List;
 
@@ -30,7 +31,29 @@ public interface ConfigSection
      * Called once every section has been configured, for rules that span sections (the bridge needs the
      * journal): read the others through {@link dev.tapio.engine.config.TapioConfig#section}. Default: none.
      */
-    default void check(final dev.tapio.engine.config.TapioConfig config) throws ConfigException
+    default void check(final TapioConfig config) throws ConfigException
     {
+    }
+
+    /**
+     * For {@link #check}, the rule that sections which read another one's output share: when this section says
+     * {@code enabled: true} and the section {@code needed} does not, the error at this section's {@code enabled}
+     * with {@code message} (e.g. the webhooks need the journal).
+     */
+    default void requireEnabled(final TapioConfig config, final String needed, final String message)
+        throws ConfigException
+    {
+        final ConfigNode node = config.section(key());
+        if (node != null && node.bool("enabled", false) && !enabled(config, needed))
+        {
+            throw node.error("enabled", message);
+        }
+    }
+
+    /** Whether the loaded config has the section {@code key} with {@code enabled: true}. */
+    static boolean enabled(final TapioConfig config, final String key) throws ConfigException
+    {
+        final ConfigNode node = config.section(key);
+        return node != null && node.bool("enabled", false);
     }
 }

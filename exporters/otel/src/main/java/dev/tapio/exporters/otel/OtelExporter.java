@@ -13,7 +13,6 @@ import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporterBuilder;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporterBuilder;
 import io.opentelemetry.sdk.common.CompletableResultCode;
-import io.opentelemetry.sdk.common.export.RetryPolicy;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
@@ -165,43 +164,16 @@ public final class OtelExporter implements AutoCloseable
     static SpanExporter spanExporter(final OtelSettings settings)
     {
         final OtlpConnection c = OtlpConnection.of(settings);
-        final RetryPolicy retry = RetryPolicy.builder()
-            .setMaxAttempts(3)
-            .setInitialBackoff(settings.minBackoff())
-            .setMaxBackoff(settings.maxBackoff())
-            .build();
         if (settings.protocol() == OtelSettings.Protocol.HTTP)
         {
-            final OtlpHttpSpanExporterBuilder b = OtlpHttpSpanExporter.builder()
-                .setEndpoint(settings.endpoint())
-                .setTimeout(settings.exportTimeout())
-                .setCompression(settings.compression().sdkName())
-                .setHeaders(c::headers)
-                .setRetryPolicy(retry);
-            if (c.caPem() != null)
-            {
-                b.setTrustedCertificates(c.caPem());
-            }
-            if (c.certPem() != null)
-            {
-                b.setClientTls(c.keyPem(), c.certPem());
-            }
+            final OtlpHttpSpanExporterBuilder b = OtlpHttpSpanExporter.builder();
+            c.configure(settings.endpoint(), b::setEndpoint, b::setTimeout, b::setCompression, b::setHeaders,
+                b::setRetryPolicy, b::setTrustedCertificates, b::setClientTls);
             return b.build();
         }
-        final OtlpGrpcSpanExporterBuilder b = OtlpGrpcSpanExporter.builder()
-            .setEndpoint(settings.endpoint())
-            .setTimeout(settings.exportTimeout())
-            .setCompression(settings.compression().sdkName())
-            .setHeaders(c::headers)
-            .setRetryPolicy(retry);
-        if (c.caPem() != null)
-        {
-            b.setTrustedCertificates(c.caPem());
-        }
-        if (c.certPem() != null)
-        {
-            b.setClientTls(c.keyPem(), c.certPem());
-        }
+        final OtlpGrpcSpanExporterBuilder b = OtlpGrpcSpanExporter.builder();
+        c.configure(settings.endpoint(), b::setEndpoint, b::setTimeout, b::setCompression, b::setHeaders,
+            b::setRetryPolicy, b::setTrustedCertificates, b::setClientTls);
         return b.build();
     }
 

@@ -1,7 +1,9 @@
 package dev.tapio.exporters.otel;
 
 import dev.tapio.engine.metrics.EngineCounters;
+import dev.tapio.engine.metrics.SeriesName;
 import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.metrics.BatchCallback;
 import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.api.metrics.ObservableLongMeasurement;
@@ -11,7 +13,6 @@ import io.opentelemetry.exporter.otlp.http.metrics.OtlpHttpMetricExporterBuilder
 import io.opentelemetry.exporter.otlp.metrics.OtlpGrpcMetricExporter;
 import io.opentelemetry.exporter.otlp.metrics.OtlpGrpcMetricExporterBuilder;
 import io.opentelemetry.sdk.common.CompletableResultCode;
-import io.opentelemetry.sdk.common.export.RetryPolicy;
 import io.opentelemetry.sdk.metrics.InstrumentType;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
@@ -70,7 +71,7 @@ public final class OtelMetricsExporter implements AutoCloseable
     private final AtomicCounter exports;
     private final AtomicCounter failures;
     private final AtomicCounter invalid;
-    private final Map<String, SeriesName> parsed = new HashMap<>();
+    private final Map<String, Series> parsed = new HashMap<>();
     private final Map<String, ObservableLongMeasurement> instruments = new LinkedHashMap<>();
     private BatchCallback callback;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
@@ -110,43 +111,16 @@ public final class OtelMetricsExporter implements AutoCloseable
     static MetricExporter metricExporter(final OtelSettings settings)
     {
         final OtlpConnection c = OtlpConnection.of(settings);
-        final RetryPolicy retry = RetryPolicy.builder()
-            .setMaxAttempts(3)
-            .setInitialBackoff(settings.minBackoff())
-            .setMaxBackoff(settings.maxBackoff())
-            .build();
         if (settings.protocol() == OtelSettings.Protocol.HTTP)
         {
-            final OtlpHttpMetricExporterBuilder b = OtlpHttpMetricExporter.builder()
-                .setEndpoint(settings.metricsEndpoint())
-                .setTimeout(settings.exportTimeout())
-                .setCompression(settings.compression().sdkName())
-                .setHeaders(c::headers)
-                .setRetryPolicy(retry);
-            if (c.caPem() != null)
-            {
-                b.setTrustedCertificates(c.caPem());
-            }
-            if (c.certPem() != null)
-            {
-                b.setClientTls(c.keyPem(), c.certPem());
-            }
+            final OtlpHttpMetricExporterBuilder b = OtlpHttpMetricExporter.builder();
+            c.configure(settings.metricsEndpoint(), b::setEndpoint, b::setTimeout, b::setCompression, b::setHeaders,
+                b::setRetryPolicy, b::setTrustedCertificates, b::setClientTls);
             return b.build();
         }
-        final OtlpGrpcMetricExporterBuilder b = OtlpGrpcMetricExporter.builder()
-            .setEndpoint(settings.metricsEndpoint())
-            .setTimeout(settings.exportTimeout())
-            .setCompression(settings.compression().sdkName())
-            .setHeaders(c::headers)
-            .setRetryPolicy(retry);
-        if (c.caPem() != null)
-        {
-            b.setTrustedCertificates(c.caPem());
-        }
-        if (c.certPem() != null)
-        {
-            b.setClientTls(c.keyPem(), c.certPem());
-        }
+        final OtlpGrpcMetricExporterBuilder b = OtlpGrpcMetricExporter.builder();
+        c.configure(settings.metricsEndpoint(), b::setEndpoint, b::setTimeout, b::setCompression, b::setHeaders,
+            b::setRetryPolicy, b::setTrustedCertificates, b::setClientTls);
         return b.build();
     }
 
@@ -174,7 +148,7 @@ public final class OtelMetricsExporter implements AutoCloseable
                 {
                     continue;
                 }
-                final SeriesName n = SeriesName.parse(label);
+                final Series n = Series.parse(label);
                 parsed.put(label, n);
                 if (n == null)
                 {
@@ -216,7 +190,7 @@ public final class OtelMetricsExporter implements AutoCloseable
         final Map<String, Map<Attributes, Long>> byName = new HashMap<>();
         for (final Map.Entry<String, Long> e : counters.snapshot().entrySet())
         {
-            final SeriesName n = parsed.get(e.getKey());
+            final Series n = parsed.get(e.getKey());
             if (n != null && instruments.containsKey(n.name()))
             {
                 byName.computeIfAbsent(n.name(), k -> new HashMap<>()).merge(n.attributes(), e.getValue(), Long::sum);
@@ -317,6 +291,36 @@ public final class OtelMetricsExporter implements AutoCloseable
         public io.opentelemetry.sdk.common.export.MemoryMode getMemoryMode()
         {
             return delegate.getMemoryMode();
+        }
+    }
+
+    /**
+     * One engine counter label as an OTLP series: the metric name and its labels as OpenTelemetry attributes.
+     * Parsed once per counter label (the exporter caches it), never per event.
+     *
+     * @param name       the metric name, e.g. {@code tapio_events_dropped_total}
+     * @param monotonic  true for monotonic counters ({@link SeriesName#isCounter()}), else a gauge
+     * @param attributes the labels, e.g. {@code reason=malformed}
+     */
+    record Series(String name, boolean monotonic, Attributes attributes)
+    {
+        /**
+         * {@link SeriesName#parse}, or null when that refuses the label or its name is no valid OpenTelemetry
+         * instrument name (a letter first, no {@code :}, at most 255 characters; the SDK would drop others).
+         */
+        static Series parse(final String label)
+        {
+            final SeriesName n = SeriesName.parse(label);
+            if (n == null || n.name().length() > 255 || n.name().charAt(0) == '_' || n.name().indexOf(':') >= 0)
+            {
+                return null;
+            }
+            final AttributesBuilder attributes = Attributes.builder();
+            for (int i = 0; i < n.labelNames().size(); i++)
+            {
+                attributes.put(n.labelNames().get(i), n.labelValues().get(i));
+            }
+            return new Series(n.name(), n.isCounter(), attributes.build());
         }
     }
 }

@@ -5,6 +5,7 @@ import dev.tapio.engine.config.ConfigNode;
 import dev.tapio.engine.config.TapioConfig;
 import dev.tapio.engine.spi.ConfigSection;
 import dev.tapio.engine.spi.Sink;
+import dev.tapio.journal.JournalSection;
 
 import java.util.List;
 
@@ -35,24 +36,15 @@ public final class OtelSection implements ConfigSection
     public void check(final TapioConfig config) throws ConfigException
     {
         final ConfigNode node = config.section(KEY);
-        if (node == null)
-        {
-            return;
-        }
-        if (!node.bool("enabled", false))
+        if (node != null && !node.bool("enabled", false))
         {
             final ConfigNode metrics = node.child("metrics");
             if (metrics.bool("enabled", false))
             {
                 throw metrics.error("enabled", "the metrics go with the OTLP exporter: set otel.enabled: true as well");
             }
-            return;
         }
-        final ConfigNode journal = config.section("journal");
-        if (journal == null || !journal.bool("enabled", false))
-        {
-            throw node.error("enabled", "the OTLP exporter reads the journal: set journal.enabled: true as well");
-        }
+        requireEnabled(config, JournalSection.KEY, "the OTLP exporter reads the journal: set journal.enabled: true as well");
     }
 
     /** The settings of a loaded config (defaults, disabled, when the file has no {@code otel:} section). */

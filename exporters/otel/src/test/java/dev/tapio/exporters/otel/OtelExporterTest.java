@@ -25,9 +25,9 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 
+import static dev.tapio.exporters.otel.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -40,24 +40,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class OtelExporterTest
 {
-    private static final Duration DEADLINE = Duration.ofSeconds(60);
-
     @TempDir
     Path tmp;
-
-    private static void await(final String what, final BooleanSupplier condition)
-    {
-        final long deadline = System.nanoTime() + DEADLINE.toNanos();
-        while (!condition.getAsBoolean())
-        {
-            if (System.nanoTime() > deadline)
-            {
-                throw new AssertionError("not within " + DEADLINE + ": " + what);
-            }
-            Thread.onSpinWait();
-            Thread.yield();
-        }
-    }
 
     private static OtelSettings settings(final int port, final double sample)
     {

@@ -24,8 +24,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.BooleanSupplier;
 
+import static dev.tapio.exporters.otel.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -39,8 +39,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class OtelMetricsTest
 {
-    private static final Duration DEADLINE = Duration.ofSeconds(60);
-
     @TempDir
     Path tmp;
 
@@ -54,20 +52,6 @@ class OtelMetricsTest
         for (int i = closeables.size() - 1; i >= 0; i--)
         {
             closeables.get(i).close();
-        }
-    }
-
-    private static void await(final String what, final BooleanSupplier condition)
-    {
-        final long deadline = System.nanoTime() + DEADLINE.toNanos();
-        while (!condition.getAsBoolean())
-        {
-            if (System.nanoTime() > deadline)
-            {
-                throw new AssertionError("not within " + DEADLINE + ": " + what);
-            }
-            Thread.onSpinWait();
-            Thread.yield();
         }
     }
 

@@ -15,28 +15,28 @@ class OtelSeriesNameTest
     @Test
     void splitsNameAndLabelsIntoAttributesWhateverTheirOrder()
     {
-        final SeriesName n = SeriesName.parse("tapio_kernel_records_total{source=\"kernel\",result=\"lost\"}");
+        final OtelMetricsExporter.Series n = OtelMetricsExporter.Series.parse("tapio_kernel_records_total{source=\"kernel\",result=\"lost\"}");
         assertEquals("tapio_kernel_records_total", n.name());
         assertEquals(Attributes.of(AttributeKey.stringKey("result"), "lost", AttributeKey.stringKey("source"), "kernel"),
             n.attributes());
-        assertEquals(n.attributes(), SeriesName.parse("tapio_kernel_records_total{result=\"lost\",source=\"kernel\"}").attributes());
+        assertEquals(n.attributes(), OtelMetricsExporter.Series.parse("tapio_kernel_records_total{result=\"lost\",source=\"kernel\"}").attributes());
         assertTrue(n.monotonic());
     }
 
     @Test
     void aBareNameHasNoAttributesAndOnlyTotalNamesAreMonotonic()
     {
-        final SeriesName n = SeriesName.parse("tapio_bridge_circuit_state");
+        final OtelMetricsExporter.Series n = OtelMetricsExporter.Series.parse("tapio_bridge_circuit_state");
         assertEquals(Attributes.empty(), n.attributes());
         assertFalse(n.monotonic());
-        assertFalse(SeriesName.parse("total").monotonic());
-        assertTrue(SeriesName.parse("tapio_events_out_total").monotonic());
+        assertFalse(OtelMetricsExporter.Series.parse("total").monotonic());
+        assertTrue(OtelMetricsExporter.Series.parse("tapio_events_out_total").monotonic());
     }
 
     @Test
     void unescapesQuotesBackslashesAndCommasInValues()
     {
-        final SeriesName n = SeriesName.parse("x_total{sink=\"a\\\"b\\\\c,d\",z=\"\"}");
+        final OtelMetricsExporter.Series n = OtelMetricsExporter.Series.parse("x_total{sink=\"a\\\"b\\\\c,d\",z=\"\"}");
         assertEquals("a\"b\\c,d", n.attributes().get(AttributeKey.stringKey("sink")));
         assertEquals("", n.attributes().get(AttributeKey.stringKey("z")));
     }
@@ -44,14 +44,14 @@ class OtelSeriesNameTest
     @Test
     void refusesWhatIsNoValidSeriesOrInstrumentName()
     {
-        assertNull(SeriesName.parse("tapio-bad_total"));
-        assertNull(SeriesName.parse("9lives_total"));
-        assertNull(SeriesName.parse("_leading_total"), "an OTel instrument name starts with a letter");
-        assertNull(SeriesName.parse("a:b_total"), "no colons in OTel instrument names");
-        assertNull(SeriesName.parse("x_total{reason=\"a\""));
-        assertNull(SeriesName.parse("x_total{reason=a}"));
-        assertNull(SeriesName.parse("x_total{reason=\"a\"x=\"b\"}"));
-        assertNull(SeriesName.parse("x_total{a=\"1\",a=\"2\"}"));
-        assertNull(SeriesName.parse("x_total{bad-key=\"1\"}"));
+        assertNull(OtelMetricsExporter.Series.parse("tapio-bad_total"));
+        assertNull(OtelMetricsExporter.Series.parse("9lives_total"));
+        assertNull(OtelMetricsExporter.Series.parse("_leading_total"), "an OTel instrument name starts with a letter");
+        assertNull(OtelMetricsExporter.Series.parse("a:b_total"), "no colons in OTel instrument names");
+        assertNull(OtelMetricsExporter.Series.parse("x_total{reason=\"a\""));
+        assertNull(OtelMetricsExporter.Series.parse("x_total{reason=a}"));
+        assertNull(OtelMetricsExporter.Series.parse("x_total{reason=\"a\"x=\"b\"}"));
+        assertNull(OtelMetricsExporter.Series.parse("x_total{a=\"1\",a=\"2\"}"));
+        assertNull(OtelMetricsExporter.Series.parse("x_total{bad-key=\"1\"}"));
     }
 }

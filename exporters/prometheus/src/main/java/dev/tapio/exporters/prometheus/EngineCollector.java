@@ -2,6 +2,7 @@ package dev.tapio.exporters.prometheus;
 
 import dev.tapio.engine.Engine;
 import dev.tapio.engine.metrics.LatencyRecorder;
+import dev.tapio.engine.metrics.SeriesName;
 import io.prometheus.client.Collector;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.HistogramIterationValue;
@@ -90,7 +91,7 @@ final class EngineCollector extends Collector
     private final Engine engine;
     private final EventTypeCounts types;
     private final Readiness readiness;
-    private final Map<String, CounterName> parsed = new ConcurrentHashMap<>();
+    private final Map<String, SeriesName> parsed = new ConcurrentHashMap<>();
     private final Map<String, Boolean> invalid = new ConcurrentHashMap<>();
 
     EngineCollector(final Engine engine, final EventTypeCounts types, final Readiness readiness)
@@ -156,7 +157,7 @@ final class EngineCollector extends Collector
         final Map<String, Map<String, Object[]>> byName = new LinkedHashMap<>();
         for (final Map.Entry<String, Long> e : engine.counters().snapshot().entrySet())
         {
-            final CounterName n = name(e.getKey());
+            final SeriesName n = name(e.getKey());
             if (n == null)
             {
                 continue;
@@ -179,7 +180,7 @@ final class EngineCollector extends Collector
             final List<MetricFamilySamples.Sample> samples = new ArrayList<>(e.getValue().size());
             for (final Object[] s : e.getValue().values())
             {
-                final CounterName n = (CounterName)s[0];
+                final SeriesName n = (SeriesName)s[0];
                 samples.add(new MetricFamilySamples.Sample(name, n.labelNames(), n.labelValues(), (Long)s[1]));
             }
             final String help = HELP.getOrDefault(name, "Tapio engine " + (counter ? "counter " : "gauge ") + name +
@@ -189,20 +190,41 @@ final class EngineCollector extends Collector
         }
     }
 
-    private CounterName name(final String label)
+    private SeriesName name(final String label)
     {
-        final CounterName cached = parsed.get(label);
+        final SeriesName cached = parsed.get(label);
         if (cached != null || invalid.containsKey(label))
         {
             return cached;
         }
-        final CounterName n = CounterName.parse(label);
+        final SeriesName n = series(label);
         if (n == null || isOwnFamily(n.name()))
         {
             invalid.put(label, Boolean.TRUE);
             return null;
         }
         parsed.put(label, n);
+        return n;
+    }
+
+    /**
+     * An engine counter label as a Prometheus series: {@link SeriesName#parse}, or null when that refuses it or it
+     * has a label Prometheus reserves ({@code __…}) or the client library does ({@code le}, {@code quantile}).
+     */
+    static SeriesName series(final String label)
+    {
+        final SeriesName n = SeriesName.parse(label);
+        if (n == null)
+        {
+            return null;
+        }
+        for (final String labelName : n.labelNames())
+        {
+            if (labelName.startsWith("__") || "le".equals(labelName) || "quantile".equals(labelName))
+            {
+                return null;
+            }
+        }
         return n;
     }
 

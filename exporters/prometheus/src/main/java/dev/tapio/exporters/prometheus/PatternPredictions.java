@@ -1,6 +1,7 @@
 package dev.tapio.exporters.prometheus;
 
 import dev.tapio.engine.correlate.CorrelationCounters;
+import dev.tapio.engine.metrics.SeriesName;
 import io.prometheus.client.Collector;
 
 import java.util.ArrayList;
@@ -135,26 +136,26 @@ final class PatternPredictions extends Collector
             {
                 continue;
             }
-            final CounterName n = CounterName.parse(key);
+            final SeriesName n = EngineCollector.series(key);
             if (n == null)
             {
                 continue;
             }
-            final String pattern = label(n, "pattern");
+            final String pattern = n.label("pattern");
             if (pattern == null)
             {
                 continue;
             }
             if (groups)
             {
-                if ("opened".equals(label(n, "status")))
+                if ("opened".equals(n.label("status")))
                 {
                     opened.put(pattern, e.getValue());
                 }
                 continue;
             }
-            final String matched = label(n, "matched");
-            final String outcome = label(n, "outcome");
+            final String matched = n.label("matched");
+            final String outcome = n.label("outcome");
             final int i = "complete".equals(outcome) ? 0 : "expired".equals(outcome) ? 1 : -1;
             if (matched != null && i >= 0)
             {
@@ -194,12 +195,6 @@ final class PatternPredictions extends Collector
                 "(Holt's linear trend over per-minute counts).", forecast),
             new MetricFamilySamples(FORECAST_ERROR, Type.GAUGE, "Mean absolute error of the one-minute-ahead forecasts " +
                 "of tapio_pattern_groups_forecast so far, in groups per minute.", error));
-    }
-
-    private static String label(final CounterName n, final String name)
-    {
-        final int i = n.labelNames().indexOf(name);
-        return i < 0 ? null : n.labelValues().get(i);
     }
 
     /** Pattern by name, then matched steps as a number (so 10 sorts after 9). */

@@ -5,6 +5,7 @@ import dev.tapio.engine.config.ConfigNode;
 import dev.tapio.engine.config.TapioConfig;
 import dev.tapio.engine.spi.ConfigSection;
 import dev.tapio.engine.spi.Sink;
+import dev.tapio.journal.JournalSection;
 
 import java.util.List;
 
@@ -35,16 +36,8 @@ public final class WebhooksSection implements ConfigSection
     @Override
     public void check(final TapioConfig config) throws ConfigException
     {
-        final ConfigNode node = config.section(KEY);
-        if (node == null || !node.bool("enabled", false))
-        {
-            return;
-        }
-        final ConfigNode journal = config.section("journal");
-        if (journal == null || !journal.bool("enabled", false))
-        {
-            throw node.error("enabled", "webhooks are delivered from the journal: set journal.enabled: true as well");
-        }
+        requireEnabled(config, JournalSection.KEY,
+            "webhooks are delivered from the journal: set journal.enabled: true as well");
     }
 
     /** The settings of a loaded config (disabled when the file has no {@code webhooks:} section). */

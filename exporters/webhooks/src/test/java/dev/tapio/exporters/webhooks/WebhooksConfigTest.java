@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -24,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class WebhooksConfigTest
 {
     private static final String SECRET = WebhookSignatureTest.SPEC_SECRET;
+    private static final String JOURNAL = "journal: { enabled: true, dir: j }";
 
     @TempDir
     Path tmp;
@@ -42,6 +44,19 @@ class WebhooksConfigTest
         final String where = p + ":" + line + ": " + key + ": ";
         assertTrue(e.getMessage().startsWith(where) && e.getMessage().contains(contains),
             "expected \"" + where + "…" + contains + "…\", got \"" + e.getMessage() + "\"");
+    }
+
+    /**
+     * {@link #assertError} for a config with the journal and one endpoint {@code a} at {@code http://h/x} (lines 1 to
+     * 5), whose further lines are {@code endpointLines} (from line 6).
+     */
+    private void assertEndpointError(final int line, final String key, final String contains,
+        final String... endpointLines) throws IOException
+    {
+        final List<String> yaml = new ArrayList<>(List.of(JOURNAL, "webhooks:", "  endpoints:", "    - name: a",
+            "      url: http://h/x"));
+        yaml.addAll(List.of(endpointLines));
+        assertError(line, key, contains, yaml.toArray(new String[0]));
     }
 
     @Test
@@ -132,38 +147,37 @@ class WebhooksConfigTest
     @Test
     void namesTheFileLineAndKeyOfEveryMistake() throws IOException
     {
-        final String journal = "journal: { enabled: true, dir: j }";
         assertError(2, "webhooks.enabled", "set journal.enabled: true",
             "journal: { enabled: false }", "webhooks: { enabled: true, endpoints: [ { name: a, url: 'http://h/x' } ] }");
-        assertError(2, "webhooks.endpoints", "at least one endpoint", journal, "webhooks: { enabled: true }");
+        assertError(2, "webhooks.endpoints", "at least one endpoint", JOURNAL, "webhooks: { enabled: true }");
         assertError(5, "webhooks.endpoints[0].url", "http:// or https://",
-            journal, "webhooks:", "  endpoints:", "    - name: a", "      url: ftp://h/x");
+            JOURNAL, "webhooks:", "  endpoints:", "    - name: a", "      url: ftp://h/x");
         assertError(4, "webhooks.endpoints[0].url", "every endpoint needs a url",
-            journal, "webhooks:", "  endpoints:", "    - name: a", "      timeout: 1s");
+            JOURNAL, "webhooks:", "  endpoints:", "    - name: a", "      timeout: 1s");
         assertError(4, "webhooks.endpoints[0].name", "lower-case letters",
-            journal, "webhooks:", "  endpoints:", "    - name: Bad Name", "      url: http://h/x");
+            JOURNAL, "webhooks:", "  endpoints:", "    - name: Bad Name", "      url: http://h/x");
         assertError(5, "webhooks.endpoints[1].name", "already named",
-            journal, "webhooks:", "  endpoints:", "    - { name: a, url: 'http://h/x' }", "    - name: a", "      url: http://h/y");
-        assertError(7, "webhooks.endpoints[0].secrets", "whsec_",
-            journal, "webhooks:", "  endpoints:", "    - name: a", "      url: http://h/x", "      secrets:", "        - whsec_short");
-        assertError(6, "webhooks.endpoints[0].minSeverity", "unknown value \"loud\"",
-            journal, "webhooks:", "  endpoints:", "    - name: a", "      url: http://h/x", "      minSeverity: loud");
-        assertError(7, "webhooks.endpoints[0].headers.webhook-id", "set by Tapio",
-            journal, "webhooks:", "  endpoints:", "    - name: a", "      url: http://h/x", "      headers:", "        webhook-id: x");
-        assertError(6, "webhooks.endpoints[0].format", "exactly one of template",
-            journal, "webhooks:", "  endpoints:", "    - name: a", "      url: http://h/x", "      format: template");
-        assertError(7, "webhooks.endpoints[0].template", "does not compile",
-            journal, "webhooks:", "  endpoints:", "    - name: a", "      url: http://h/x", "      format: template", "      template: '{{#open}}'");
-        assertError(6, "webhooks.endpoints[0].contentType", "only with format: template",
-            journal, "webhooks:", "  endpoints:", "    - name: a", "      url: http://h/x", "      contentType: text/plain");
-        assertError(6, "webhooks.endpoints[0].timeout", "between 10ms and 5m",
-            journal, "webhooks:", "  endpoints:", "    - name: a", "      url: http://h/x", "      timeout: 1h");
-        assertError(7, "webhooks.endpoints[0].maxBackoff", "between minBackoff",
-            journal, "webhooks:", "  endpoints:", "    - name: a", "      url: http://h/x", "      minBackoff: 2s", "      maxBackoff: 1s");
-        assertError(6, "webhooks.endpoints[0].retries", "unknown key",
-            journal, "webhooks:", "  endpoints:", "    - name: a", "      url: http://h/x", "      retries: 3");
-        assertError(6, "webhooks.endpoints[0].breaker.open", "unknown key",
-            journal, "webhooks:", "  endpoints:", "    - name: a", "      url: http://h/x", "      breaker: { open: 1s }");
-        assertError(2, "webhooks.endpoint", "unknown key", journal, "webhooks: { endpoint: [] }");
+            JOURNAL, "webhooks:", "  endpoints:", "    - { name: a, url: 'http://h/x' }", "    - name: a", "      url: http://h/y");
+        assertEndpointError(7, "webhooks.endpoints[0].secrets", "whsec_",
+            "      secrets:", "        - whsec_short");
+        assertEndpointError(6, "webhooks.endpoints[0].minSeverity", "unknown value \"loud\"",
+            "      minSeverity: loud");
+        assertEndpointError(7, "webhooks.endpoints[0].headers.webhook-id", "set by Tapio",
+            "      headers:", "        webhook-id: x");
+        assertEndpointError(6, "webhooks.endpoints[0].format", "exactly one of template",
+            "      format: template");
+        assertEndpointError(7, "webhooks.endpoints[0].template", "does not compile",
+            "      format: template", "      template: '{{#open}}'");
+        assertEndpointError(6, "webhooks.endpoints[0].contentType", "only with format: template",
+            "      contentType: text/plain");
+        assertEndpointError(6, "webhooks.endpoints[0].timeout", "between 10ms and 5m",
+            "      timeout: 1h");
+        assertEndpointError(7, "webhooks.endpoints[0].maxBackoff", "between minBackoff",
+            "      minBackoff: 2s", "      maxBackoff: 1s");
+        assertEndpointError(6, "webhooks.endpoints[0].retries", "unknown key",
+            "      retries: 3");
+        assertEndpointError(6, "webhooks.endpoints[0].breaker.open", "unknown key",
+            "      breaker: { open: 1s }");
+        assertError(2, "webhooks.endpoint", "unknown key", JOURNAL, "webhooks: { endpoint: [] }");
     }
 }

@@ -1,24 +1,28 @@
-package dev.tapio.exporters.prometheus;
+package dev.tapio.engine.metrics;
 
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 
 /**
- * One engine counter label such as {@code tapio_events_dropped_total{reason="backpressure"}} split into a
- * metric name and its label pairs, so that every series of one name can be exposed as one Prometheus
- * metric family. Labels are sorted by name, so two spellings of one series are one series. Parsing
- * happens once per counter label (the collector caches the result), never per event.
+ * One engine counter label such as {@code tapio_events_dropped_total{reason="backpressure"}} (see
+ * {@link EngineCounters}) split into the metric name and its label pairs, for the exporters that expose the
+ * counters (Prometheus, OTLP metrics). Labels are sorted by name, so two spellings of one series are one series.
+ * The syntax is the Prometheus exposition format's: a metric name of letters, digits, {@code _} and {@code :}
+ * (no digit first), label names of letters, digits and {@code _} (no digit first), each label once, values in
+ * double quotes that may escape {@code \\}, {@code \"} and {@code \n}. What an exporter refuses beyond that (reserved
+ * Prometheus labels, OpenTelemetry instrument names) is the exporter's to check. Parsed once per counter label (the
+ * exporters cache it), never per event.
  *
  * <p>Immutable; thread-safe.
  */
-final class CounterName
+public final class SeriesName
 {
     private final String name;
     private final List<String> labelNames;
     private final List<String> labelValues;
 
-    private CounterName(final String name, final List<String> labelNames, final List<String> labelValues)
+    private SeriesName(final String name, final List<String> labelNames, final List<String> labelValues)
     {
         this.name = name;
         this.labelNames = labelNames;
@@ -26,29 +30,38 @@ final class CounterName
     }
 
     /** The metric name, e.g. {@code tapio_events_dropped_total}. */
-    String name()
+    public String name()
     {
         return name;
     }
 
-    List<String> labelNames()
+    /** The label names, sorted. */
+    public List<String> labelNames()
     {
         return labelNames;
     }
 
-    List<String> labelValues()
+    /** The label values, in the order of {@link #labelNames()}. */
+    public List<String> labelValues()
     {
         return labelValues;
     }
 
-    /** True for names Prometheus treats as counters: they end in {@code _total}. */
-    boolean isCounter()
+    /** The value of the label {@code labelName}, or null when the series has no such label. */
+    public String label(final String labelName)
+    {
+        final int i = labelNames.indexOf(labelName);
+        return i < 0 ? null : labelValues.get(i);
+    }
+
+    /** True for monotonic counters: names ending in {@code _total} (the engine's convention, as Prometheus's). */
+    public boolean isCounter()
     {
         return name.endsWith("_total") && name.length() > "_total".length();
     }
 
     /** The series key (name and sorted labels), for merging duplicates. */
-    String seriesKey()
+    public String seriesKey()
     {
         final StringBuilder sb = new StringBuilder(name).append('{');
         for (int i = 0; i < labelNames.size(); i++)
@@ -60,23 +73,22 @@ final class CounterName
     }
 
     /**
-     * Parses {@code name} or {@code name{key="value",...}} (values may escape {@code \\}, {@code \"} and
-     * {@code \n} as in the exposition format).
+     * Parses {@code name} or {@code name{key="value",...}}.
      *
-     * @return the parsed name, or null when the label is not a valid Prometheus series: bad metric or
-     * label name, a reserved label ({@code __…}, {@code le}, {@code quantile}), a repeated label, bad quoting.
+     * @return the parsed name, or null when the label is no valid series: a bad metric or label name, a label
+     * repeated, bad quoting.
      */
-    static CounterName parse(final String label)
+    public static SeriesName parse(final String label)
     {
         final int brace = label.indexOf('{');
         final String name = brace < 0 ? label : label.substring(0, brace);
-        if (!validMetricName(name))
+        if (!validName(name, true))
         {
             return null;
         }
         if (brace < 0)
         {
-            return new CounterName(name, List.of(), List.of());
+            return new SeriesName(name, List.of(), List.of());
         }
         if (!label.endsWith("}"))
         {
@@ -93,7 +105,7 @@ final class CounterName
                 return null;
             }
             final String key = label.substring(i, eq).trim();
-            if (!validLabelName(key))
+            if (!validName(key, false))
             {
                 return null;
             }
@@ -151,10 +163,11 @@ final class CounterName
             names.add(p[0]);
             values.add(p[1]);
         }
-        return new CounterName(name, Collections.unmodifiableList(names), Collections.unmodifiableList(values));
+        return new SeriesName(name, Collections.unmodifiableList(names), Collections.unmodifiableList(values));
     }
 
-    static boolean validMetricName(final String name)
+    /** Letters, digits and {@code _}, no digit first; a metric name may also hold {@code :}. */
+    private static boolean validName(final String name, final boolean metric)
     {
         if (name.isEmpty())
         {
@@ -163,25 +176,7 @@ final class CounterName
         for (int i = 0; i < name.length(); i++)
         {
             final char c = name.charAt(i);
-            final boolean letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':';
-            if (!letter && !(i > 0 && c >= '0' && c <= '9'))
-            {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    static boolean validLabelName(final String name)
-    {
-        if (name.isEmpty() || name.startsWith("__") || "le".equals(name) || "quantile".equals(name))
-        {
-            return false;
-        }
-        for (int i = 0; i < name.length(); i++)
-        {
-            final char c = name.charAt(i);
-            final boolean letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+            final boolean letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (metric && c == ':');
             if (!letter && !(i > 0 && c >= '0' && c <= '9'))
             {
                 return false;
