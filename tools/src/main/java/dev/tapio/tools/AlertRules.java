@@ -32,7 +32,7 @@ final class AlertRules
 
     /** The rule file for {@code rules}, as YAML text. */
     /** The node-health alerts every generated file carries besides one per pattern. */
-    static final int HEALTH_ALERTS = 10;
+    static final int HEALTH_ALERTS = 11;
 
     static String generate(final RuleSet rules, final String source, final String window)
     {
@@ -87,6 +87,10 @@ final class AlertRules
             "0m", "warning", "Webhook endpoint {{ $labels.endpoint }} on {{ $labels.instance }} is disabled",
             "It answered 410 Gone, so nothing more is sent to it; delete its .gone marker in the dead-letter directory " +
             "and restart to resume."));
+        health.add(rule("TapioOtlpExportFailing", "max by (instance, job) (tapio_otel_export_failing) == 1", "5m", "warning",
+            "Tapio cannot export traces to its OTLP collector from {{ $labels.instance }}",
+            "Every export attempt for 5 minutes failed (collector down, refusing, or TLS/auth wrong; the reason is on the " +
+            "node's stderr). Spans wait in the journal and are sent once it answers."));
         health.add(rule("TapioBridgeCircuitOpen", "max by (instance, job) (tapio_bridge_circuit_state) == 1", "5m", "warning",
             "Tapio's bridge to the server is open-circuit on {{ $labels.instance }}",
             "The server is unreachable; events accumulate in the node's journal (bounded by retention)."));

@@ -58,6 +58,8 @@ public final class OtelExporter implements AutoCloseable
     public static final String GROUPS_MAPPED = "tapio_otel_groups_total";
     /** Export attempts that failed and were retried. */
     public static final String EXPORT_FAILURES = "tapio_otel_export_failures_total";
+    /** Gauge: 1 while the last export attempt failed (the collector is away or refusing), 0 once one succeeds. */
+    public static final String FAILING = "tapio_otel_export_failing";
     /** Group members whose event was no longer cached (sent with their id only). */
     public static final String MEMBERS_MISSING = "tapio_otel_members_missing_total";
     /** Grouped events evicted from the cache before their group arrived. */
@@ -86,6 +88,7 @@ public final class OtelExporter implements AutoCloseable
     private volatile long drainDeadline = Long.MAX_VALUE;
     private final AtomicCounter exportedSpans;
     private final AtomicCounter failedExports;
+    private final AtomicCounter failing;
     private volatile long exportedGroups;
     private volatile long ackedIndex;
     private volatile boolean caughtUp;
@@ -100,6 +103,8 @@ public final class OtelExporter implements AutoCloseable
     {
         this.exportedSpans = counters.counter(SPANS_EXPORTED);
         this.failedExports = counters.counter(EXPORT_FAILURES);
+        this.failing = counters.counter(FAILING);
+        failing.setRelease(0);
         this.journal = journal;
         this.settings = settings;
         this.exporter = exporter;
@@ -405,9 +410,11 @@ public final class OtelExporter implements AutoCloseable
             pending.subList(kept, n).clear();
             if (failed == null)
             {
+                failing.setRelease(0);
                 backoff = settings.minBackoff().toNanos();
                 continue;
             }
+            failing.setRelease(1);
             final long before = failedExports.getAndAddRelease(kept);
             if (Long.numberOfLeadingZeros(before) != Long.numberOfLeadingZeros(before + kept))
             {
@@ -450,6 +457,12 @@ public final class OtelExporter implements AutoCloseable
     public long exportedGroups()
     {
         return exportedGroups;
+    }
+
+    /** True while the last export attempt failed ({@value #FAILING}). */
+    public boolean failing()
+    {
+        return failing.get() != 0;
     }
 
     /** Export attempts that failed (each retried after a backoff). */

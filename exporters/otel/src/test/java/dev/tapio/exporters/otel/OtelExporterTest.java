@@ -86,12 +86,14 @@ class OtelExporterTest
         {
             await("export attempts fail while no receiver listens", () -> exporter.failedExports() >= 2);
             assertEquals(-1, exporter.ackedIndex(), "nothing acked while the receiver is down");
+            assertTrue(exporter.failing(), "the state gauge says failing");
 
             receiver = OtlpReceiver.start(port);
             final OtlpReceiver r = receiver;
             await("every group's spans arrive and the exporter catches up",
                 () -> r.spans().size() >= s.groupSpans() && exporter.caughtUp() && exporter.ackedIndex() == s.lastIndex);
             assertTrue(exporter.stop(Duration.ofSeconds(5)), "stopped caught up");
+            assertFalse(exporter.failing(), "an export succeeded since");
             assertEquals(s.groupSpans(), r.spans().size(), "each span once: " + exporter.stats());
 
             final Map<String, Span> bySpanId = r.spans().stream()

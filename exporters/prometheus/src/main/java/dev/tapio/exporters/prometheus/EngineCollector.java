@@ -78,6 +78,7 @@ final class EngineCollector extends Collector
         Map.entry("tapio_correlation_open_groups", "Open correlation groups, by pattern and required steps matched so far."),
         Map.entry("tapio_correlation_progress_total", "Groups that were open with that many required steps matched, by how they ended."),
         Map.entry("tapio_correlation_pattern_groups_total", "Correlation groups per pattern, by status."),
+        Map.entry("tapio_otel_export_failing", "1 while the OTLP exporter's last export attempt failed, 0 once one succeeds."),
         Map.entry("tapio_webhook_deliveries_total", "Webhook records by final outcome per endpoint (delivered, dead_lettered, gone)."),
         Map.entry("tapio_webhook_attempts_total", "Webhook HTTP attempts per endpoint, by result."),
         Map.entry("tapio_webhook_records_skipped_total", "Journal records an endpoint's filters passed over, by reason."),
