@@ -328,6 +328,8 @@ public final class CollectorManager
         private volatile String reason;
         private volatile boolean inRun;
         private volatile boolean hung;
+        /** The last unavailable reason logged; the collector's thread only. */
+        private String unavailableLogged;
         private volatile long lastHeartbeat;
         /** Watchdog thread only. */
         private long seenEvents = -1;
@@ -416,9 +418,14 @@ public final class CollectorManager
                 errors.increment();
                 if (unavailable)
                 {
-                    errorLog.record("source " + source.name() + " unavailable", "source " + source.name() +
-                        " unavailable: " + why + (policy.unavailableRetry().isZero() ? "" :
-                        " (trying again every " + Units.formatDuration(policy.unavailableRetry()) + ")"));
+                    // Once per reason, not once per retry: an unavailable collector is retried for as long as the node runs.
+                    if (!why.equals(unavailableLogged))
+                    {
+                        unavailableLogged = why;
+                        errorLog.record("source " + source.name() + " unavailable", "source " + source.name() +
+                            " unavailable: " + why + (policy.unavailableRetry().isZero() ? "" :
+                            " (trying again every " + Units.formatDuration(policy.unavailableRetry()) + ")"));
+                    }
                     set(CollectorState.UNAVAILABLE, why);
                     if (policy.unavailableRetry().isZero() || !pause(policy.unavailableRetry().toNanos()))
                     {
@@ -427,6 +434,7 @@ public final class CollectorManager
                     restarting = false;
                     continue;
                 }
+                unavailableLogged = null;
                 errorLog.record("source " + source.name() + " failed", "source " + source.name() + " failed: " + why);
                 if (!policy.enabled() || !running)
                 {

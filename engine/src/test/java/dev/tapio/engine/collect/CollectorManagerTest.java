@@ -268,7 +268,7 @@ class CollectorManagerTest
         final CountDownLatch running = new CountDownLatch(1);
         final ScriptedSource late = new ScriptedSource("late", ctx ->
         {
-            if (runs.incrementAndGet() == 1)
+            if (runs.incrementAndGet() <= 3)
             {
                 throw new SourceUnavailableException("no socket /run/late.sock");
             }
@@ -285,9 +285,12 @@ class CollectorManagerTest
             assertTrue(running.await(WAIT.toSeconds(), TimeUnit.SECONDS));
             Await.until(() -> status(e, "late").state() == CollectorState.HEALTHY, WAIT, () -> "late healthy");
             assertEquals(0, status(e, "late").restarts(), "a retry after unavailable is not a crash restart");
-            assertEquals(1, status(e, "late").errors());
+            assertEquals(3, status(e, "late").errors());
         }
-        assertEquals(2, runs.get());
+        assertEquals(4, runs.get());
+        final String log = errors.toString(StandardCharsets.UTF_8);
+        assertEquals(1, log.split("source late unavailable: no socket /run/late.sock", -1).length - 1,
+            "logged once, not once per retry: " + log);
     }
 
     @Test
