@@ -315,10 +315,12 @@ class SystemdCollectorTest
         await(() -> status(engine, "systemd").state() != CollectorState.HEALTHY,
             () -> "the collector to notice the dropped connection: " + status(engine, "systemd"));
         daemon.start();
-        final FakeSystemd second = new FakeSystemd(daemon.address(),
-            unit("nginx.service", "failed", "failed"), unit("cron.service", "active", "running"));
+        final FakeSystemd.Unit nginx = unit("nginx.service", "failed", "failed");
+        nginx.result = "exit-code";
+        nginx.execMainCode = 1;
+        nginx.execMainStatus = 2;
+        final FakeSystemd second = new FakeSystemd(daemon.address(), nginx, unit("cron.service", "active", "running"));
         closing.add(second);
-        second.service("nginx.service", "exit-code", 1, 2, false);
         await(() -> second.subscribes() == 1 && collector.connections() == 2 &&
             status(engine, "systemd").state() == CollectorState.HEALTHY, () -> "the collector to reconnect: " +
             status(engine, "systemd") + ", events " + events.lines());
