@@ -132,7 +132,7 @@ public final class SystemdCollector implements Source
             }
             catch (final DBusExecutionException e)
             {
-                if (e.getType() != null && e.getType().endsWith(".ServiceUnknown"))
+                if (e instanceof org.freedesktop.dbus.errors.ServiceUnknown)
                 {
                     throw new SourceUnavailableException("no systemd on the bus at " + settings.address() + " (" +
                         SystemdManager.BUS_NAME + " is not there)", e);
