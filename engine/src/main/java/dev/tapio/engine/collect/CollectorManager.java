@@ -275,23 +275,31 @@ public final class CollectorManager
         }
     }
 
-    /** Waits {@code nanos} of real time; false when the manager stopped meanwhile. */
+    /**
+     * Waits {@code nanos} of real time; false when the manager stopped meanwhile. An interrupt does not end the
+     * wait: collector threads are interrupted only by {@link #stop} (which also clears {@code running}) and by
+     * the watchdog, whose interrupt was meant for a run that has already ended.
+     */
     private boolean pause(final long nanos)
     {
-        long left = nanos;
+        final long deadline = System.nanoTime() + nanos;
         lock.lock();
         try
         {
+            long left = nanos;
             while (running && left > 0)
             {
-                left = changed.awaitNanos(left);
+                try
+                {
+                    changed.awaitNanos(left);
+                }
+                catch (final InterruptedException e)
+                {
+                    // see above
+                }
+                left = deadline - System.nanoTime();
             }
             return running;
-        }
-        catch (final InterruptedException e)
-        {
-            Thread.currentThread().interrupt();
-            return false;
         }
         finally
         {
@@ -375,12 +383,15 @@ public final class CollectorManager
                         "stopped while waiting to restart after: " + reason : null);
                     return;
                 }
-                hung = false;
-                lastHeartbeat = clock.nanoTime();
                 set(CollectorState.HEALTHY, null);
                 Throwable failure = null;
                 boolean unavailable = false;
-                inRun = true;
+                synchronized (this)
+                {
+                    hung = false;
+                    lastHeartbeat = clock.nanoTime();
+                    inRun = true;
+                }
                 try
                 {
                     source.run(this);
@@ -403,8 +414,12 @@ public final class CollectorManager
                 }
                 finally
                 {
-                    inRun = false;
-                    Thread.interrupted(); // an interrupt meant for the run just ended must not cut the backoff short
+                    // Under the monitor the watchdog interrupts with: its interrupt lands within a run, never after it.
+                    synchronized (this)
+                    {
+                        inRun = false;
+                        Thread.interrupted();
+                    }
                 }
                 if (failure == null && !hung)
                 {
@@ -471,7 +486,7 @@ public final class CollectorManager
         }
 
         /** Watchdog thread: marks and interrupts a collector that shows no progress for its hang timeout. */
-        void checkProgress(final long now)
+        synchronized void checkProgress(final long now)
         {
             final long timeout = policy.hangTimeout().toNanos();
             if (timeout <= 0 || !inRun || hung)
