@@ -211,6 +211,7 @@ public final class KernelCollector implements Source
             final int timeout = (int)Math.max(1, settings.pollTimeout().toMillis());
             while (context.running())
             {
+                context.heartbeat(); // alive even on a quiet kernel: restart.hangTimeout can tell a stuck poll
                 final int n = KernelNative.poll(handle, buffer, timeout);
                 if (n < 0)
                 {

@@ -338,9 +338,10 @@ public final class CollectorManager
         private volatile boolean hung;
         /** The last unavailable reason logged; the collector's thread only. */
         private String unavailableLogged;
-        private volatile long lastHeartbeat;
-        /** Watchdog thread only. */
-        private long seenEvents = -1;
+        /** Heartbeats so far; written by the collector's thread only. */
+        private volatile long beats;
+        /** Under this monitor: events + beats at the watchdog's last check, and when they last moved. */
+        private long seenProgress = -1;
         private long progressAt;
 
         Supervised(final Source source, final Publisher publisher, final RestartPolicy policy)
@@ -389,7 +390,7 @@ public final class CollectorManager
                 synchronized (this)
                 {
                     hung = false;
-                    lastHeartbeat = clock.nanoTime();
+                    seenProgress = -1; // a new run starts its hang clock afresh at the watchdog's next check
                     inRun = true;
                 }
                 try
@@ -491,17 +492,16 @@ public final class CollectorManager
             final long timeout = policy.hangTimeout().toNanos();
             if (timeout <= 0 || !inRun || hung)
             {
-                seenEvents = -1;
+                seenProgress = -1;
                 return;
             }
-            final long e = events.get();
-            if (e != seenEvents)
+            final long progress = events.get() + beats;
+            if (progress != seenProgress)
             {
-                seenEvents = e;
+                seenProgress = progress;
                 progressAt = now;
             }
-            final long last = Math.max(progressAt, lastHeartbeat);
-            if (now - last >= timeout)
+            if (now - progressAt >= timeout)
             {
                 hung = true;
                 errorLog.record("source " + source.name() + " hung", "source " + source.name() + ": no event and no " +
@@ -556,7 +556,7 @@ public final class CollectorManager
         @Override
         public void heartbeat()
         {
-            lastHeartbeat = clock.nanoTime();
+            beats = beats + 1; // one writer: the collector's thread
         }
 
         @Override

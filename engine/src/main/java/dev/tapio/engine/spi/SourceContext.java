@@ -20,7 +20,7 @@ public interface SourceContext
     /**
      * Says "alive" without publishing (a collector waiting on a quiet socket). With the source's
      * {@code restart.hangTimeout} set, a source that neither publishes nor heartbeats for that long is
-     * treated as hung. Cheap: one volatile write.
+     * treated as hung. Cheap: one volatile write, no clock read; call it from the source's own thread.
      */
     default void heartbeat()
     {
