@@ -14,7 +14,9 @@ import org.freedesktop.dbus.connections.impl.DBusConnection;
 import org.freedesktop.dbus.connections.impl.DBusConnectionBuilder;
 import org.freedesktop.dbus.exceptions.DBusException;
 import org.freedesktop.dbus.exceptions.DBusExecutionException;
+import org.freedesktop.dbus.interfaces.DBusSigHandler;
 import org.freedesktop.dbus.interfaces.Properties;
+import org.freedesktop.dbus.matchrules.DBusMatchRuleBuilder;
 import org.freedesktop.dbus.types.UInt64;
 import org.freedesktop.dbus.types.Variant;
 
@@ -124,7 +126,12 @@ public final class SystemdCollector implements Source
             final List<SystemdManager.UnitStatus> listed;
             try
             {
-                bus.addSigHandler(Properties.PropertiesChanged.class, signals::onProperties);
+                // Only unit objects' PropertiesChanged: on a system bus every service sends them.
+                final DBusSigHandler<Properties.PropertiesChanged> onProperties = signals::onProperties;
+                bus.addSigHandler(DBusMatchRuleBuilder.create()
+                    .withType(Properties.PropertiesChanged.class)
+                    .withPathNamespace(SystemdManager.UNIT_PATH_PREFIX.substring(0, SystemdManager.UNIT_PATH_PREFIX.length() - 1))
+                    .build(), onProperties);
                 bus.addSigHandler(SystemdManager.JobRemoved.class, signals::onJobRemoved);
                 manager = bus.getRemoteObject(SystemdManager.BUS_NAME, SystemdManager.OBJECT_PATH, SystemdManager.class);
                 manager.Subscribe();
