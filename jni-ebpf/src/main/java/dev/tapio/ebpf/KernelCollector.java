@@ -181,7 +181,7 @@ public final class KernelCollector implements Source
         if (unavailable != null)
         {
             health = "unavailable: " + unavailable;
-            throw new SourceUnavailableException("kernel collector unavailable: " + unavailable);
+            throw new SourceUnavailableException(unavailable);
         }
         final boolean btf = settings.programs() == KernelSettings.Programs.BTF ||
             settings.programs() == KernelSettings.Programs.AUTO && !Files.isReadable(TRACEFS_EXEC);
@@ -202,7 +202,7 @@ public final class KernelCollector implements Source
                 inRun = false;
             }
             health = "unavailable: " + explain(e.getMessage(), btf);
-            throw new SourceUnavailableException("kernel collector unavailable: " + explain(e.getMessage(), btf), e);
+            throw new SourceUnavailableException(explain(e.getMessage(), btf), e);
         }
         try
         {
