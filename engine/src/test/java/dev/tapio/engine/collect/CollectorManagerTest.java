@@ -188,6 +188,27 @@ class CollectorManagerTest
     }
 
     @Test
+    void stopEndsABackoffWaitAtOnce() throws Exception
+    {
+        final ScriptedSource crashing = new ScriptedSource("crashing", ctx ->
+        {
+            throw new IllegalStateException("boom");
+        });
+        final RestartPolicy policy = RestartPolicy.builder().initialBackoff(Duration.ofMinutes(10))
+            .maxBackoff(Duration.ofMinutes(10)).build();
+        final Engine e = engine().source(crashing, BackpressurePolicy.BLOCK, policy).sink(new RecordingSink("sink"))
+            .build().start();
+        Await.until(() -> status(e, "crashing").state() == CollectorState.DEGRADED, WAIT, () -> "the backoff");
+        assertEquals("restarting in 10m after: java.lang.IllegalStateException: boom", status(e, "crashing").reason());
+        final long before = System.nanoTime();
+        assertTrue(e.stop());
+        assertTrue(System.nanoTime() - before < Duration.ofSeconds(5).toNanos(), "stop did not wait out the backoff");
+        assertEquals("failed: stopped while waiting to restart after: java.lang.IllegalStateException: boom",
+            status(e, "crashing").toString());
+        assertEquals(0, status(e, "crashing").restarts());
+    }
+
+    @Test
     void crashesFurtherApartThanTheWindowNeverAddUpToFailed() throws Exception
     {
         // The engine clock jumps 2 s ahead at every crash: each crash is alone in its 1 s window.
