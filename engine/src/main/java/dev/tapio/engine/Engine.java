@@ -8,6 +8,9 @@ import com.lmax.disruptor.dsl.EventHandlerGroup;
 import com.lmax.disruptor.dsl.EventProcessorFactory;
 import com.lmax.disruptor.dsl.ProducerType;
 import dev.tapio.codecs.EventFrames;
+import dev.tapio.engine.collect.CollectorManager;
+import dev.tapio.engine.collect.CollectorStatus;
+import dev.tapio.engine.collect.RestartPolicy;
 import dev.tapio.engine.metrics.EngineCounters;
 import dev.tapio.engine.metrics.ErrorLog;
 import dev.tapio.engine.metrics.LatencyRecorder;
@@ -19,7 +22,6 @@ import dev.tapio.engine.ring.SlotRing;
 import dev.tapio.engine.spi.Publisher;
 import dev.tapio.engine.spi.Sink;
 import dev.tapio.engine.spi.Source;
-import dev.tapio.engine.spi.SourceContext;
 import dev.tapio.engine.stage.CorrelateStage;
 import dev.tapio.engine.stage.DecodeStage;
 import dev.tapio.engine.stage.EnrichStage;
@@ -74,14 +76,13 @@ public final class Engine implements AutoCloseable
     private final RingBuffer<Slot> ring;
     private final ThreadingMode threading;
     private final ProducerType producerType;
-    private final List<SourceRunner> sourceRunners = new ArrayList<>();
+    private final CollectorManager collectors;
     private final List<Sink> sinks;
     private final List<String> stageThreads = new ArrayList<>();
     private final CountDownLatch stagesStarted;
     private final CorrelateStage correlateStage;
     private final FanOutStage fanOutStage;
     private final SinkLaneStage[] lanes;
-    private volatile boolean running;
     private volatile boolean accepting;
     private boolean started;
     private boolean stopped;
@@ -176,10 +177,11 @@ public final class Engine implements AutoCloseable
             }
             group.then(factories);
         }
+        collectors = new CollectorManager(counters, errorLog, clock, settings.nodeName());
         for (final SourceSpec spec : sources)
         {
             spec.source.counters(counters);
-            sourceRunners.add(new SourceRunner(spec));
+            collectors.add(spec.source, newPublisher(spec.source.name(), spec.source.origin(), spec.policy), spec.restart);
         }
     }
 
@@ -189,7 +191,8 @@ public final class Engine implements AutoCloseable
     }
 
     /**
-     * Starts the stage threads and waits until they run, then starts one thread per source. (The
+     * Starts the stage threads and waits until they run, then the {@link CollectorManager}, which starts one
+     * thread per source and supervises it. (The
      * Disruptor's shutdown ignores a stage thread that has not begun yet, so stop() soon after
      * start() would otherwise halt it with events still in the ring.)
      */
@@ -200,7 +203,6 @@ public final class Engine implements AutoCloseable
             throw new IllegalStateException("engine already started");
         }
         started = true;
-        running = true;
         accepting = true;
         disruptor.start();
         try
@@ -215,10 +217,7 @@ public final class Engine implements AutoCloseable
         {
             Thread.currentThread().interrupt();
         }
-        for (final SourceRunner r : sourceRunners)
-        {
-            r.start();
-        }
+        collectors.start();
         return this;
     }
 
@@ -242,32 +241,19 @@ public final class Engine implements AutoCloseable
             ring, settings.slotSize(), name, origin, policy, clock, ids, counters, () -> accepting);
     }
 
-    /** Waits until every source has finished on its own (finite sources). */
+    /**
+     * Waits until every source has finished on its own (finite sources), failed for good, or is unavailable
+     * on this machine; a source waiting out a restart backoff has not finished.
+     */
     public boolean awaitSources(final Duration timeout) throws InterruptedException
     {
-        final long deadline = System.nanoTime() + timeout.toNanos();
-        for (final SourceRunner r : sourceRunners)
-        {
-            final long left = deadline - System.nanoTime();
-            if (left <= 0 || !r.finished.await(left, TimeUnit.NANOSECONDS))
-            {
-                return false;
-            }
-        }
-        return true;
+        return collectors.awaitSettled(timeout);
     }
 
-    /** True when every source has finished (done or failed). */
+    /** True when every source has finished (done, failed, or unavailable: see {@link #awaitSources}). */
     public boolean sourcesFinished()
     {
-        for (final SourceRunner r : sourceRunners)
-        {
-            if (r.finished.getCount() > 0)
-            {
-                return false;
-            }
-        }
-        return true;
+        return collectors.settled();
     }
 
     /**
@@ -283,16 +269,8 @@ public final class Engine implements AutoCloseable
             return true;
         }
         stopped = true;
-        running = false;
         final long deadline = System.nanoTime() + settings.shutdownTimeout().toNanos();
-        for (final SourceRunner r : sourceRunners)
-        {
-            r.interruptIfBlocked();
-        }
-        for (final SourceRunner r : sourceRunners)
-        {
-            r.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
-        }
+        collectors.stop(deadline);
         accepting = false;
         boolean drained = true;
         try
@@ -317,18 +295,7 @@ public final class Engine implements AutoCloseable
             fanOutStage.drainGroups();
             correlateStage.flush(fanOutStage::deliverGroup);
         }
-        for (final SourceRunner r : sourceRunners)
-        {
-            try
-            {
-                r.source.close();
-            }
-            catch (final Exception e)
-            {
-                errorLog.record("source " + r.source.name() + " close", "source " + r.source.name() +
-                    ": close failed: " + e);
-            }
-        }
+        collectors.closeSources();
         for (final Sink s : sinks)
         {
             try
@@ -420,127 +387,33 @@ public final class Engine implements AutoCloseable
         return ring.getBufferSize();
     }
 
-    /** State of each source, by name, with the failure reason where one failed. */
+    /**
+     * State of each source, by name: {@code new}, {@code running} (healthy or degraded), {@code done}, or
+     * {@code failed: reason} (failed for good, or unavailable on this machine). {@link #collectors()} has more.
+     */
     public Map<String, String> sourceStates()
     {
-        final Map<String, String> out = new LinkedHashMap<>();
-        for (final SourceRunner r : sourceRunners)
-        {
-            out.put(r.source.name(), r.state == SourceState.FAILED ? "failed: " + r.failure : r.state.name().toLowerCase());
-        }
-        return out;
+        return collectors.sourceStates();
     }
 
-    /** The source configured with each runner. */
+    /** Each collector's health (healthy / degraded / unavailable / failed / done, with a reason) and statistics. */
+    public List<CollectorStatus> collectors()
+    {
+        return collectors.statuses();
+    }
+
+    /** The source configured with its back-pressure and restart policies. */
     static final class SourceSpec
     {
         final Source source;
         final BackpressurePolicy policy;
+        final RestartPolicy restart;
 
-        SourceSpec(final Source source, final BackpressurePolicy policy)
+        SourceSpec(final Source source, final BackpressurePolicy policy, final RestartPolicy restart)
         {
             this.source = source;
             this.policy = policy;
-        }
-    }
-
-    private final class SourceRunner implements SourceContext, Runnable
-    {
-        private final Source source;
-        private final Publisher publisher;
-        private final CountDownLatch finished = new CountDownLatch(1);
-        private final Thread thread;
-        private volatile SourceState state = SourceState.NEW;
-        private volatile String failure;
-
-        SourceRunner(final SourceSpec spec)
-        {
-            this.source = spec.source;
-            this.publisher = newPublisher(spec.source.name(), spec.source.origin(), spec.policy);
-            this.thread = new Thread(this, "tapio-source-" + spec.source.name());
-            this.thread.setDaemon(true);
-        }
-
-        void start()
-        {
-            thread.start();
-        }
-
-        @Override
-        public void run()
-        {
-            state = SourceState.RUNNING;
-            try
-            {
-                source.run(this);
-                state = SourceState.DONE;
-            }
-            catch (final InterruptedException e)
-            {
-                state = SourceState.DONE;
-            }
-            catch (final Throwable t)
-            {
-                // Count and log before publishing the state: whoever sees FAILED also sees the count.
-                counters.sourceErrors(source.name()).increment();
-                errorLog.record("source " + source.name() + " failed", "source " + source.name() + " failed: " + t);
-                failure = String.valueOf(t);
-                state = SourceState.FAILED;
-            }
-            finally
-            {
-                finished.countDown();
-            }
-        }
-
-        void interruptIfBlocked()
-        {
-            // Sources poll running(); a source blocked in I/O (stdin) would never see it.
-            if (source instanceof InterruptibleSource)
-            {
-                thread.interrupt();
-            }
-        }
-
-        void join(final long millis)
-        {
-            try
-            {
-                thread.join(millis);
-            }
-            catch (final InterruptedException e)
-            {
-                Thread.currentThread().interrupt();
-            }
-            if (thread.isAlive())
-            {
-                errorLog.record("source " + source.name() + " stop", "source " + source.name() +
-                    " did not stop in time; its further events are refused and counted as stopped");
-            }
-        }
-
-        @Override
-        public Publisher publisher()
-        {
-            return publisher;
-        }
-
-        @Override
-        public boolean running()
-        {
-            return running;
-        }
-
-        @Override
-        public ErrorLog errors()
-        {
-            return errorLog;
-        }
-
-        @Override
-        public String nodeName()
-        {
-            return settings.nodeName();
+            this.restart = restart;
         }
     }
 
@@ -726,6 +599,15 @@ public final class Engine implements AutoCloseable
 
         public Builder source(final Source source, final BackpressurePolicy policy)
         {
+            return source(source, policy, RestartPolicy.NEVER);
+        }
+
+        /**
+         * A source supervised under {@code restart} (the sources above are never restarted: a crash fails them,
+         * as an embedding host expects by default).
+         */
+        public Builder source(final Source source, final BackpressurePolicy policy, final RestartPolicy restart)
+        {
             for (final SourceSpec s : sources)
             {
                 if (s.source.name().equals(source.name()))
@@ -733,7 +615,7 @@ public final class Engine implements AutoCloseable
                     throw new IllegalArgumentException("two sources named " + source.name());
                 }
             }
-            sources.add(new SourceSpec(source, policy));
+            sources.add(new SourceSpec(source, policy, restart));
             return this;
         }
 

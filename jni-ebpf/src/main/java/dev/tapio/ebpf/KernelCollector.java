@@ -8,6 +8,7 @@ import dev.tapio.engine.spi.Publisher;
 import dev.tapio.engine.spi.SlotWriter;
 import dev.tapio.engine.spi.Source;
 import dev.tapio.engine.spi.SourceContext;
+import dev.tapio.engine.spi.SourceUnavailableException;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -34,8 +35,9 @@ import java.time.Instant;
  * the programs are detached, what they left in the buffers is drained and published, and the final
  * figures are kept, so that after {@link #run} returned they balance to the record.
  * cgroup → container id and pod uid come from {@code /proc/<pid>/cgroup}, once per cgroup ({@link CgroupResolver}).
- * When the kernel collector cannot run (no shim built, no privileges, no BTF) {@link #run} fails with
- * the reason in one line; the engine counts it and keeps running the other sources.
+ * When the kernel collector cannot run (no shim built, no privileges, no BTF) {@link #run} throws
+ * {@link SourceUnavailableException} with the reason in one line; the collector manager reports it
+ * {@code unavailable}, tries again only after {@code restart.unavailableRetry}, and keeps running the other sources.
  */
 public final class KernelCollector implements Source
 {
@@ -179,7 +181,7 @@ public final class KernelCollector implements Source
         if (unavailable != null)
         {
             health = "unavailable: " + unavailable;
-            throw new IllegalStateException("kernel collector unavailable: " + unavailable);
+            throw new SourceUnavailableException(unavailable);
         }
         final boolean btf = settings.programs() == KernelSettings.Programs.BTF ||
             settings.programs() == KernelSettings.Programs.AUTO && !Files.isReadable(TRACEFS_EXEC);
@@ -200,7 +202,7 @@ public final class KernelCollector implements Source
                 inRun = false;
             }
             health = "unavailable: " + explain(e.getMessage(), btf);
-            throw new IOException("kernel collector unavailable: " + explain(e.getMessage(), btf), e);
+            throw new SourceUnavailableException(explain(e.getMessage(), btf), e);
         }
         try
         {
@@ -209,6 +211,7 @@ public final class KernelCollector implements Source
             final int timeout = (int)Math.max(1, settings.pollTimeout().toMillis());
             while (context.running())
             {
+                context.heartbeat(); // alive even on a quiet kernel: restart.hangTimeout can tell a stuck poll
                 final int n = KernelNative.poll(handle, buffer, timeout);
                 if (n < 0)
                 {

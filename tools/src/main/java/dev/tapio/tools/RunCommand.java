@@ -524,6 +524,19 @@ public final class RunCommand implements Callable<Integer>
         o.put("drained", drained);
         final ObjectNode sources = o.putObject("sources");
         engine.sourceStates().forEach(sources::put);
+        final ObjectNode collectors = o.putObject("collectors");
+        for (final dev.tapio.engine.collect.CollectorStatus st : engine.collectors())
+        {
+            final ObjectNode one = collectors.putObject(st.name());
+            one.put("state", st.state().label());
+            if (st.reason() != null)
+            {
+                one.put("reason", st.reason());
+            }
+            one.put("events", st.events());
+            one.put("errors", st.errors());
+            one.put("restarts", st.restarts());
+        }
         final ObjectNode counters = o.putObject("counters");
         c.snapshot().forEach(counters::put);
         return o;

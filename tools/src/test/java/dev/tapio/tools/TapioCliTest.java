@@ -141,6 +141,39 @@ class TapioCliTest extends CapturedConsole
     }
 
     @Test
+    void runSupervisesTheSystemdCollectorAndReportsWhyItIsUnavailable() throws Exception
+    {
+        final Path bus = dir.resolve("no-bus");
+        final Path cfg = dir.resolve("tapio.yaml");
+        Files.writeString(cfg, String.join("\n",
+            "sources:",
+            "  synthetic:",
+            "    rate: max",
+            "    events: 500",
+            "  systemd:",
+            "    address: unix:path=" + bus,
+            "    units: ['*.service', 'docker.socket']",
+            "    restart:",
+            "      unavailableRetry: 10m",
+            "sinks:",
+            "  discard: {}",
+            "pipeline:",
+            "  sources: [synthetic, systemd]",
+            "  sinks: [discard]",
+            ""));
+        assertEquals(0, TapioCli.execute("run", "--config", cfg.toString(), "--duration", "60s"), err());
+        final JsonNode summary = JSON.readTree(out().trim());
+        assertEquals(500, summary.at("/events/out").asLong(), "the other source ran to its end");
+        assertEquals("unavailable", summary.at("/collectors/systemd/state").asText(), summary.toString());
+        assertEquals("no D-Bus socket at " + bus + " (no D-Bus daemon on this machine, or sources.systemd.address " +
+            "names another bus)", summary.at("/collectors/systemd/reason").asText());
+        assertEquals(0, summary.at("/collectors/systemd/restarts").asLong());
+        assertEquals("done", summary.at("/collectors/synthetic/state").asText());
+        assertEquals(500, summary.at("/collectors/synthetic/events").asLong());
+        assertTrue(err().contains("tapio: source systemd unavailable: no D-Bus socket at " + bus), err());
+    }
+
+    @Test
     void benchPrintsOneJsonObjectPerPipeline() throws Exception
     {
         assertEquals(0, TapioCli.execute("bench", "--events", "20000", "--warmup", "0", "--json"), err());

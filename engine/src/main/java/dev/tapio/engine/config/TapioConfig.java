@@ -7,6 +7,7 @@ import dev.tapio.engine.ThreadingMode;
 import dev.tapio.engine.WaitStrategyKind;
 import dev.tapio.engine.ring.BackpressurePolicy;
 import dev.tapio.engine.sink.FileSink;
+import dev.tapio.engine.collect.RestartPolicy;
 import dev.tapio.engine.source.FileSource;
 import dev.tapio.engine.spi.Sink;
 import dev.tapio.engine.spi.SinkFactory;
@@ -55,16 +56,18 @@ public final class TapioConfig
     private final List<Sink> sectionSinks = new ArrayList<>();
     private final Map<String, ConfigNode> sections = new LinkedHashMap<>();
 
-    /** A configured source and its back-pressure policy. */
+    /** A configured source, its back-pressure policy and how the collector manager restarts it. */
     public static final class SourceEntry
     {
         public final Source source;
         public final BackpressurePolicy backpressure;
+        public final RestartPolicy restart;
 
-        SourceEntry(final Source source, final BackpressurePolicy backpressure)
+        SourceEntry(final Source source, final BackpressurePolicy backpressure, final RestartPolicy restart)
         {
             this.source = source;
             this.backpressure = backpressure;
+            this.restart = restart;
         }
     }
 
@@ -242,10 +245,12 @@ public final class TapioConfig
             final BackpressurePolicy policy = BackpressurePolicy.valueOf(
                 section.choice("backpressure", "block", "block", "drop").toUpperCase(java.util.Locale.ROOT));
             final Source s = f.create(key, section);
+            final RestartPolicy restart = RestartPolicy.fromConfig(section.child("restart"),
+                s.restartable() ? RestartPolicy.DEFAULT : RestartPolicy.DEFAULT.toBuilder().enabled(false).build());
             section.checkAllKeysUsed();
             if (sourceNames.contains(key))
             {
-                sources.add(new SourceEntry(s, policy));
+                sources.add(new SourceEntry(s, policy, restart));
             }
         }
         for (final String key : sinksNode.keys())
@@ -313,7 +318,8 @@ public final class TapioConfig
             throw new ConfigException("--input: cannot read " + path);
         }
         sources.clear();
-        sources.add(new SourceEntry(new FileSource("file/input", path, 1 << 20), BackpressurePolicy.BLOCK));
+        sources.add(new SourceEntry(new FileSource("file/input", path, 1 << 20), BackpressurePolicy.BLOCK,
+            RestartPolicy.NEVER));
         return this;
     }
 
@@ -347,7 +353,7 @@ public final class TapioConfig
         final Engine.Builder b = settingsBuilder();
         for (final SourceEntry s : sources)
         {
-            b.source(s.source, s.backpressure);
+            b.source(s.source, s.backpressure, s.restart);
         }
         for (final Sink s : sinks)
         {

@@ -58,6 +58,13 @@ public final class FileSource implements Source, Engine.InterruptibleSource
         return dev.tapio.codecs.sbe.Source.FILE;
     }
 
+    /** Run again, it would read the file from its start and publish every line a second time. */
+    @Override
+    public boolean restartable()
+    {
+        return false;
+    }
+
     /** Lines read so far (blank ones included). */
     public long lines()
     {

@@ -4,7 +4,11 @@ package dev.tapio.engine.spi;
  * A source of events (a collector). The engine gives each source its own thread and calls
  * {@link #run} once; the source publishes through {@link SourceContext#publisher()} until it has no
  * more events or {@link SourceContext#running()} turns false. An exception thrown from run is
- * counted and logged; it never stops the engine.
+ * counted and logged; it never stops the engine. The engine's
+ * {@link dev.tapio.engine.collect.CollectorManager} may call run again on the same instance after it
+ * threw (a restart with backoff), so a source either resumes or starts afresh in run; one that cannot
+ * (it would repeat what it already published) says so with {@link #restartable()}. A source that cannot
+ * run on this machine throws {@link SourceUnavailableException} with the reason.
  */
 public interface Source extends AutoCloseable
 {
@@ -20,6 +24,15 @@ public interface Source extends AutoCloseable
      */
     default void counters(final dev.tapio.engine.metrics.EngineCounters counters)
     {
+    }
+
+    /**
+     * False when calling {@link #run} again after a crash would repeat events (a file read from its start):
+     * then the default restart policy of {@code tapio run} does not restart it.
+     */
+    default boolean restartable()
+    {
+        return true;
     }
 
     /** Publishes events until done or stopped. */

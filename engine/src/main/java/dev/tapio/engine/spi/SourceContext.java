@@ -16,4 +16,23 @@ public interface SourceContext
 
     /** The node name this engine stamps on events. */
     String nodeName();
+
+    /**
+     * Says "alive" without publishing (a collector waiting on a quiet socket). With the source's
+     * {@code restart.hangTimeout} set, a source that neither publishes nor heartbeats for that long is
+     * treated as hung. Cheap: one volatile write, no clock read; call it from the source's own thread.
+     */
+    default void heartbeat()
+    {
+    }
+
+    /** Reports the source impaired (still running), with a one-line reason, until {@link #healthy()}. */
+    default void degraded(final String reason)
+    {
+    }
+
+    /** Reports the source healthy again (after {@link #degraded}); also implied by each (re)start. */
+    default void healthy()
+    {
+    }
 }

@@ -233,4 +233,55 @@ class TapioConfigTest
         final ConfigException e = assertThrows(ConfigException.class, () -> TapioConfig.load(missing));
         assertTrue(e.getMessage().startsWith(missing.toString()), e.getMessage());
     }
+
+    @Test
+    void eachSourceTakesRestartOptionsWithDefaults() throws Exception
+    {
+        final Path events = write("in.jsonl", "{\"type\":\"custom.x\"}\n");
+        final TapioConfig c = TapioConfig.load(write("restart.yaml",
+            "sources:\n" +
+            "  synthetic/a:\n" +
+            "    rate: max\n" +
+            "  synthetic/b:\n" +
+            "    restart:\n" +
+            "      initialBackoff: 250ms\n" +
+            "      maxBackoff: 30s\n" +
+            "      multiplier: 3\n" +
+            "      maxFailures: 7\n" +
+            "      window: 1h\n" +
+            "      unavailableRetry: 0s\n" +
+            "      hangTimeout: 2m\n" +
+            "  file:\n" +
+            "    path: " + events + "\n" +
+            "pipeline:\n" +
+            "  sources: [synthetic/a, synthetic/b, file]\n"));
+        final dev.tapio.engine.collect.RestartPolicy a = c.sources().get(0).restart;
+        assertTrue(a.enabled());
+        assertEquals(Duration.ofSeconds(1), a.initialBackoff());
+        assertEquals(Duration.ofMinutes(1), a.maxBackoff());
+        assertEquals(5, a.maxFailures());
+        assertEquals(Duration.ofMinutes(10), a.window());
+        assertEquals(Duration.ofMinutes(1), a.unavailableRetry());
+        assertEquals(Duration.ZERO, a.hangTimeout());
+        final dev.tapio.engine.collect.RestartPolicy b = c.sources().get(1).restart;
+        assertEquals(Duration.ofMillis(250), b.initialBackoff());
+        assertEquals(Duration.ofSeconds(30), b.maxBackoff());
+        assertEquals(3.0, b.multiplier());
+        assertEquals(7, b.maxFailures());
+        assertEquals(Duration.ofHours(1), b.window());
+        assertEquals(Duration.ZERO, b.unavailableRetry());
+        assertEquals(Duration.ofMinutes(2), b.hangTimeout());
+        assertEquals(750_000_000L, b.backoffNanos(2));
+        assertEquals(30_000_000_000L, b.backoffNanos(20));
+        assertTrue(!c.sources().get(2).restart.enabled(), "a file source is not re-read from its start by default");
+    }
+
+    @Test
+    void badRestartOptionsNameTheirLineAndKey() throws Exception
+    {
+        assertError("sources:\n  synthetic:\n    restart:\n      maxfailures: 3\n", 4, "sources.synthetic.restart.maxfailures");
+        assertError("sources:\n  synthetic:\n    restart:\n      initialBackoff: 2s\n      maxBackoff: 1s\n", 5,
+            "sources.synthetic.restart.maxBackoff");
+        assertError("sources:\n  synthetic:\n    restart:\n      multiplier: fast\n", 4, "sources.synthetic.restart.multiplier");
+    }
 }

@@ -1,6 +1,8 @@
 package dev.tapio.exporters.prometheus;
 
 import dev.tapio.engine.Engine;
+import dev.tapio.engine.collect.CollectorState;
+import dev.tapio.engine.collect.CollectorStatus;
 import dev.tapio.engine.metrics.LatencyRecorder;
 import dev.tapio.engine.metrics.SeriesName;
 import io.prometheus.client.Collector;
@@ -46,6 +48,7 @@ final class EngineCollector extends Collector
     static final String RING_OCCUPANCY = "tapio_ring_occupancy";
     static final String RING_CAPACITY = "tapio_ring_capacity";
     static final String SOURCE_STATE = "tapio_source_state";
+    static final String COLLECTOR_HEALTH = "tapio_collector_health";
     static final String READY = "tapio_ready";
     static final String RING_STALLED = "tapio_ring_stalled";
     static final String EVENTS_BY_TYPE = "tapio_events_by_type_total";
@@ -61,7 +64,8 @@ final class EngineCollector extends Collector
         Map.entry("tapio_events_out_total", "Events handed to the sinks by fan-out."),
         Map.entry("tapio_events_dropped_total", "Events not delivered, by reason; out + dropped = in at rest."),
         Map.entry("tapio_sink_errors_total", "Exceptions thrown by each sink (the event still counts as out)."),
-        Map.entry("tapio_source_errors_total", "Errors reported by each source."),
+        Map.entry("tapio_source_errors_total", "Errors reported by each source: crashes, hangs, unavailable attempts."),
+        Map.entry("tapio_collector_restarts_total", "Times the collector manager started a collector again after a crash or a hang."),
         Map.entry("tapio_enrich_overflow_total", "Events that had no room in their slot for the node name."),
         Map.entry("tapio_stage_errors_total", "Exceptions thrown by each stage; the event passes on."),
         Map.entry("tapio_correlation_events_total", "Events seen by the correlator, by result."),
@@ -115,6 +119,7 @@ final class EngineCollector extends Collector
             "sink on a thread of its own.", engine.ringOccupancy()));
         out.add(gauge(RING_CAPACITY, "Slots in the ring.", engine.ringSize()));
         sourceStates(out);
+        collectorHealth(out);
         final Readiness.Result r = readiness.check();
         out.add(gauge(READY, "1 when /readyz answers 200: no source failed and the ring is not stalled.",
             r.ready ? 1 : 0));
@@ -310,6 +315,24 @@ final class EngineCollector extends Collector
         }
         out.add(new MetricFamilySamples(SOURCE_STATE, Type.GAUGE,
             "State of each source's thread: 1 for its current state (new, running, done, failed), else 0.", samples));
+    }
+
+    private void collectorHealth(final List<MetricFamilySamples> out)
+    {
+        final List<MetricFamilySamples.Sample> samples = new ArrayList<>();
+        final List<String> labelNames = List.of("collector", "state");
+        final CollectorState[] states = CollectorState.values();
+        for (final CollectorStatus c : engine.collectors())
+        {
+            for (final CollectorState s : states)
+            {
+                samples.add(new MetricFamilySamples.Sample(COLLECTOR_HEALTH, labelNames, List.of(c.name(), s.label()),
+                    s == c.state() ? 1 : 0));
+            }
+        }
+        out.add(new MetricFamilySamples(COLLECTOR_HEALTH, Type.GAUGE, "Health of each collector as its manager " +
+            "sees it: 1 for its current state (new, healthy, degraded, unavailable, failed, done), else 0; the reason " +
+            "is on /readyz and in the log.", samples));
     }
 
     private static MetricFamilySamples gauge(final String name, final String help, final double value)

@@ -198,6 +198,80 @@ class PrometheusExporterTest
             assertEquals(0, Http.sample(s, "tapio_ready"));
             assertEquals(1, Http.sample(s, "tapio_source_state{source=\"broken\",state=\"failed\",}"));
             assertEquals(0, Http.sample(s, "tapio_source_state{source=\"broken\",state=\"running\",}"));
+            assertEquals(1, Http.sample(s, "tapio_collector_health{collector=\"broken\",state=\"failed\",}"));
+            assertEquals(0, Http.sample(s, "tapio_collector_health{collector=\"broken\",state=\"healthy\",}"));
+        }
+    }
+
+    @Test
+    void anUnavailableCollectorIsOnReadyzWithItsReasonAndARestartedOneIsCounted() throws Exception
+    {
+        final Source unavailable = new Source()
+        {
+            @Override
+            public String name()
+            {
+                return "kernel";
+            }
+
+            @Override
+            public dev.tapio.codecs.sbe.Source origin()
+            {
+                return dev.tapio.codecs.sbe.Source.KERNEL;
+            }
+
+            @Override
+            public void run(final SourceContext context) throws Exception
+            {
+                throw new dev.tapio.engine.spi.SourceUnavailableException("needs CAP_BPF and CAP_PERFMON (run as root)");
+            }
+        };
+        final java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
+        final Source flaky = new Source()
+        {
+            @Override
+            public String name()
+            {
+                return "flaky";
+            }
+
+            @Override
+            public dev.tapio.codecs.sbe.Source origin()
+            {
+                return dev.tapio.codecs.sbe.Source.SYSTEMD;
+            }
+
+            @Override
+            public void run(final SourceContext context) throws Exception
+            {
+                if (runs.incrementAndGet() < 3)
+                {
+                    throw new java.io.IOException("bus connection lost");
+                }
+            }
+        };
+        final dev.tapio.engine.collect.RestartPolicy policy = dev.tapio.engine.collect.RestartPolicy.builder()
+            .initialBackoff(Duration.ofMillis(1)).build();
+        final EventTypeCounts types = new EventTypeCounts();
+        try (Engine engine = Engine.builder().ringSize(1024).producers(ProducerMode.MULTI)
+                .errorStream(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()))
+                .source(unavailable, BackpressurePolicy.BLOCK, policy)
+                .source(flaky, BackpressurePolicy.BLOCK, policy)
+                .sink(types).build().start();
+            PrometheusExporter exporter = PrometheusExporter.start(LOOPBACK, engine, types))
+        {
+            final String base = "http://127.0.0.1:" + exporter.port();
+            Http.await(engine::sourcesFinished, Duration.ofSeconds(10), () -> "the sources to settle");
+            final HttpResponse<String> ready = Http.get(base + "/readyz");
+            assertEquals(503, ready.statusCode());
+            assertEquals("source kernel failed: needs CAP_BPF and CAP_PERFMON (run as root)\n", ready.body());
+            final String s = scrape(base + "/metrics");
+            assertEquals(1, Http.sample(s, "tapio_collector_health{collector=\"kernel\",state=\"unavailable\",}"));
+            assertEquals(0, Http.sample(s, "tapio_collector_health{collector=\"kernel\",state=\"failed\",}"));
+            assertEquals(1, Http.sample(s, "tapio_collector_health{collector=\"flaky\",state=\"done\",}"));
+            assertEquals(2, Http.sample(s, "tapio_collector_restarts_total{collector=\"flaky\",}"));
+            assertEquals(0, Http.sample(s, "tapio_collector_restarts_total{collector=\"kernel\",}"));
+            assertEquals(2, Http.sample(s, "tapio_source_errors_total{source=\"flaky\",}"));
         }
     }
 
