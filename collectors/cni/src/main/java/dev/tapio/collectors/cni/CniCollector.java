@@ -9,6 +9,7 @@ import dev.tapio.engine.metrics.EngineCounters;
 import dev.tapio.engine.spi.Publisher;
 import dev.tapio.engine.spi.Source;
 import dev.tapio.engine.spi.SourceContext;
+import dev.tapio.engine.spi.SourceUnavailableException;
 import org.agrona.concurrent.status.AtomicCounter;
 
 import java.io.IOException;
@@ -286,11 +287,11 @@ public final class CniCollector implements Source
             if (settings.missingDirectory() == CniSettings.MissingDirectory.FAIL)
             {
                 health = "failed: networksDir " + root + " does not exist (missingDirectory: fail)";
-                throw new IllegalStateException("cni collector unavailable: networksDir " + root +
+                throw new SourceUnavailableException("cni collector unavailable: networksDir " + root +
                     " does not exist (is the host-local IPAM plugin in use here? set networksDir to its dataDir)");
             }
             initial = false; // whatever appears there later is new
-            health = waitingHealth();
+            health(waitingHealth());
         }
         try (WatchService ws = FileSystems.getDefault().newWatchService())
         {
@@ -299,6 +300,7 @@ public final class CniCollector implements Source
             nextRescanNanos = System.nanoTime() + settings.rescanInterval().toNanos();
             while (context.running())
             {
+                context.heartbeat();
                 long now = System.nanoTime();
                 if (rootKey == null && now - nextRootAttemptNanos >= 0)
                 {
@@ -343,6 +345,20 @@ public final class CniCollector implements Source
             {
                 health = "stopped";
             }
+        }
+    }
+
+    /** Sets the health this collector reports, and tells the collector manager (degraded or healthy). */
+    private void health(final String h)
+    {
+        health = h;
+        if (h.startsWith("degraded: "))
+        {
+            context.degraded(h.substring("degraded: ".length()));
+        }
+        else if (HEALTHY.equals(h))
+        {
+            context.healthy();
         }
     }
 
@@ -396,7 +412,7 @@ public final class CniCollector implements Source
         final Path root = settings.networksDir();
         if (!Files.isDirectory(root))
         {
-            health = waitingHealth();
+            health(waitingHealth());
             return;
         }
         try
@@ -405,14 +421,14 @@ public final class CniCollector implements Source
         }
         catch (final IOException e)
         {
-            health = "degraded: cannot watch networksDir " + root + ": " + e;
+            health("degraded: cannot watch networksDir " + root + ": " + e);
             return;
         }
         for (final String network : listNetworks())
         {
             attachNetwork(network, !silent);
         }
-        health = HEALTHY; // only now: what is there has been loaded, what comes next is new
+        health(HEALTHY); // only now: what is there has been loaded, what comes next is new
     }
 
     private List<String> listNetworks()
@@ -515,7 +531,7 @@ public final class CniCollector implements Source
                 networkKeys.clear();
                 keyOfNetwork.clear();
                 watched.set(0);
-                health = waitingHealth();
+                health(waitingHealth());
             }
             else if (key == resultsKey)
             {
