@@ -424,9 +424,11 @@ public final class RunCommand implements Callable<Integer>
     {
         final EngineCounters c = engine.counters();
         final Histogram h = engine.latency().interval();
-        err.printf(Locale.ROOT, "tapio: %6.1fs in=%d out=%d dropped=%d rate=%s ring=%d/%d latency %s%s%n",
+        final Long journaled = c.snapshot().get(dev.tapio.journal.JournalCounters.APPENDED);
+        err.printf(Locale.ROOT, "tapio: %6.1fs in=%d out=%d dropped=%d rate=%s ring=%d/%d latency %s%s%s%n",
             elapsedNanos / 1e9, c.totalIn(), c.totalOut(), c.totalDropped(), Reports.rate(rate),
-            engine.ringOccupancy(), engine.ringSize(), Reports.compactLatency(h), bridgeStats(bridge));
+            engine.ringOccupancy(), engine.ringSize(), Reports.compactLatency(h),
+            journaled == null ? "" : " journaled=" + journaled, bridgeStats(bridge));
     }
 
     /** " bridge=closed sent=… acked=… resent=… failures=…", or nothing without a bridge. */
