@@ -32,7 +32,7 @@ final class AlertRules
 
     /** The rule file for {@code rules}, as YAML text. */
     /** The node-health alerts every generated file carries besides one per pattern. */
-    static final int HEALTH_ALERTS = 11;
+    static final int HEALTH_ALERTS = 12;
 
     static String generate(final RuleSet rules, final String source, final String window)
     {
@@ -64,6 +64,10 @@ final class AlertRules
         health.add(rule("TapioSourceFailed", "max by (instance, job, source) (tapio_source_state{state=\"failed\"}) == 1", "1m",
             "critical", "Tapio source {{ $labels.source }} failed on {{ $labels.instance }}",
             "A collector stopped with an error; the others keep running. Its reason is on the node's stderr and /readyz."));
+        health.add(rule("TapioCollectorRestarting", "sum by (instance, job, collector) (increase(tapio_collector_restarts_total[" +
+            window + "])) > 2", "0m", "warning", "Tapio collector {{ $labels.collector }} keeps crashing on {{ $labels.instance }}",
+            "It was restarted {{ $value | humanize }} times in " + window + " (each after a backoff); its error is on the " +
+            "node's stderr. Past restart.maxFailures within restart.window it stays failed."));
         health.add(rule("TapioNotReady", "max by (instance, job) (tapio_ready) == 0", "2m", "critical",
             "Tapio on {{ $labels.instance }} is not ready", "/readyz answers 503: a source failed or the ring is stalled."));
         health.add(rule("TapioKernelRecordsLost", "sum by (instance, job) (increase(tapio_kernel_records_total{result=\"output_failed\"}[" +

@@ -31,17 +31,17 @@ class RulesAlertsTest extends CapturedConsole
         assertEquals(0, TapioCli.execute("rules", "alerts", "--output", rules.toString()), err());
         final String text = Files.readString(rules);
         for (final String alert : new String[]{ "TapioCascadeFailure", "TapioOomKill", "TapioNodePressure", "TapioCrashLoop",
-            "TapioPodStartup", "TapioNetworkDegradation", "TapioEventsDropped", "TapioSourceFailed", "TapioNotReady",
+            "TapioPodStartup", "TapioNetworkDegradation", "TapioEventsDropped", "TapioSourceFailed", "TapioCollectorRestarting", "TapioNotReady",
             "TapioKernelRecordsLost", "TapioJournalAppendFailures", "TapioJournalTailerStuck", "TapioWebhookDeadLetters", "TapioWebhookEndpointGone", "TapioOtlpExportFailing", "TapioBridgeCircuitOpen", "TapioAddedLatencyHigh" })
         {
             assertTrue(text.contains("alert: " + alert + "\n"), alert + " in\n" + text);
         }
         assertTrue(text.contains("tapio_correlation_pattern_groups_total{pattern=\"crash-loop\""), text);
-        assertTrue(err().contains("6 pattern alerts and 11 health alerts"), err());
+        assertTrue(err().contains("6 pattern alerts and 12 health alerts"), err());
 
         Assumptions.assumeTrue(Files.isExecutable(PROMTOOL), "promtool not installed (Debian: apt-get install prometheus)");
         final String check = run(PROMTOOL.toString(), "check", "rules", rules.toString());
-        assertTrue(check.contains("SUCCESS: 17 rules found"), check);
+        assertTrue(check.contains("SUCCESS: 18 rules found"), check);
 
         // A crash loop completes at minute 2: the alert fires (for: 0m) with the pattern's labels and its
         // annotations rendered, and not before.
