@@ -86,7 +86,8 @@ public final class Engine implements AutoCloseable
     private boolean started;
     private boolean stopped;
 
-    private Engine(final EngineSettings settings, final List<SourceSpec> sources, final List<Sink> sinks)
+    private Engine(final EngineSettings settings, final List<SourceSpec> sources, final List<Sink> sinks,
+        final dev.tapio.engine.spi.MetadataResolver metadata)
     {
         this.settings = settings;
         this.counters = settings.counters() != null ? settings.counters() : new EngineCounters();
@@ -115,7 +116,8 @@ public final class Engine implements AutoCloseable
             new dev.tapio.engine.correlate.CorrelationCounters(counters), errorLog, settings.slotSize(),
             settings.groupBufferBytes(), clock);
         final Stage correlate = correlateStage;
-        final Stage enrich = new EnrichStage(settings.nodeId(), settings.nodeName(), settings.slotSize(), counters);
+        final Stage enrich = new EnrichStage(settings.nodeId(), settings.nodeName(), settings.slotSize(), counters,
+            metadataResolver(metadata, sources));
         final List<Sink> inline = new ArrayList<>();
         final List<SinkLaneStage> laneList = new ArrayList<>();
         for (final Sink s : this.sinks)
@@ -181,6 +183,24 @@ public final class Engine implements AutoCloseable
             spec.source.counters(counters);
             sourceRunners.add(new SourceRunner(spec));
         }
+    }
+
+    /** The builder's resolver, else the first source that is one (the Kubernetes collector's pod cache), else null. */
+    private static dev.tapio.engine.spi.MetadataResolver metadataResolver(
+        final dev.tapio.engine.spi.MetadataResolver configured, final List<SourceSpec> sources)
+    {
+        if (configured != null)
+        {
+            return configured;
+        }
+        for (final SourceSpec spec : sources)
+        {
+            if (spec.source instanceof dev.tapio.engine.spi.MetadataResolver)
+            {
+                return (dev.tapio.engine.spi.MetadataResolver)spec.source;
+            }
+        }
+        return null;
     }
 
     public static Builder builder()
@@ -623,6 +643,7 @@ public final class Engine implements AutoCloseable
         private final EngineSettings.Mutable settings = new EngineSettings.Mutable();
         private final List<SourceSpec> sources = new ArrayList<>();
         private final List<Sink> sinks = new ArrayList<>();
+        private dev.tapio.engine.spi.MetadataResolver metadata;
 
         public Builder ringSize(final int ringSize)
         {
@@ -750,6 +771,16 @@ public final class Engine implements AutoCloseable
             return this;
         }
 
+        /**
+         * Names the pod, namespace and workload of events that carry only a container id or pod uid (see
+         * {@link dev.tapio.engine.spi.MetadataResolver}). Default: the first source that implements it, else none.
+         */
+        public Builder metadata(final dev.tapio.engine.spi.MetadataResolver resolver)
+        {
+            this.metadata = resolver;
+            return this;
+        }
+
         public Builder sink(final Sink sink)
         {
             sinks.add(sink);
@@ -805,7 +836,7 @@ public final class Engine implements AutoCloseable
             {
                 throw new IllegalArgumentException("producers: single with " + sources.size() + " sources");
             }
-            return new Engine(settings.freeze(), sources, sinks);
+            return new Engine(settings.freeze(), sources, sinks, metadata);
         }
     }
 }
