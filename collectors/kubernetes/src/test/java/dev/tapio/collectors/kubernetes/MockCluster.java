@@ -11,6 +11,9 @@ import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.http.Dispatcher;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.fabric8.mockwebserver.http.Response;
+import io.fabric8.mockwebserver.http.WebSocket;
+import io.fabric8.mockwebserver.http.WebSocketListener;
 
 import java.net.InetAddress;
 import java.util.HashMap;
@@ -37,9 +40,18 @@ final class MockCluster implements AutoCloseable
             {
                 if (gone.get())
                 {
-                    goneAnswers.incrementAndGet();
-                    return new MockResponse().setResponseCode(410).setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\"," +
-                        "\"status\":\"Failure\",\"message\":\"too old resource version\",\"reason\":\"Expired\",\"code\":410}");
+                    // As the API server says it: the watch opens, then an ERROR event carries the 410 Status.
+                    return new MockResponse().withWebSocketUpgrade(new WebSocketListener()
+                    {
+                        @Override
+                        public void onOpen(final WebSocket socket, final Response response)
+                        {
+                            goneAnswers.incrementAndGet();
+                            socket.send("{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\",\"apiVersion\":\"v1\"," +
+                                "\"status\":\"Failure\",\"message\":\"too old resource version: 1 (42)\",\"reason\":\"Expired\"," +
+                                "\"code\":410}}");
+                        }
+                    });
                 }
                 watches.incrementAndGet();
             }
@@ -93,7 +105,7 @@ final class MockCluster implements AutoCloseable
         server.init(InetAddress.getByName("localhost"), port);
     }
 
-    /** While set, every watch request is answered 410 Gone; lists and writes work. */
+    /** While set, every watch is ended at once by a 410 Gone (an expired resourceVersion); lists and writes work. */
     void watchesGone(final boolean on)
     {
         gone.set(on);
