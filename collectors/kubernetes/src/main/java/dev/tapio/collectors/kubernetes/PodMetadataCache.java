@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * Pod metadata for enrichment: pod uid → pod (namespace, name, node, labels, workload) and container id →
  * (pod, container name), so the enrich stage can name the pod of a kernel event that only carries a
  * container id or pod uid. Bounded: at most {@code maxPods} pods; adding one more evicts the pod that has
- * been in the cache longest (counted). Kept current by the pod informer (adds, updates, deletes, and its
+ * gone longest without an update (counted). Kept current by the pod informer (adds, updates, deletes, and its
  * periodic resync) and by the re-list after a watch expires ({@link #retainOnly}).
  *
  * <pre>
