@@ -60,6 +60,9 @@ final class KubeClients
         return new KubernetesClientBuilder().withConfig(new ConfigBuilder(config)
             .withConnectionTimeout(timeout)
             .withRequestTimeout(timeout)
+            // A start against an API server that does not answer should fail within about startTimeout, not
+            // after fabric8's ten exponential retries; the informers' watches reconnect on their own schedule.
+            .withRequestRetryBackoffLimit(2)
             .build()).build();
     }
 
@@ -73,12 +76,12 @@ final class KubeClients
     {
         Throwable c = t;
         while ((c instanceof java.util.concurrent.ExecutionException || c instanceof java.util.concurrent.CompletionException ||
-            c instanceof KubernetesClientException && c.getCause() != null && ((KubernetesClientException)c).getCode() == 0) &&
+            c instanceof KubernetesClientException && c.getCause() != null && ((KubernetesClientException)c).getCode() <= 0) &&
             c.getCause() != null)
         {
             c = c.getCause();
         }
-        if (c instanceof KubernetesClientException && ((KubernetesClientException)c).getCode() != 0)
+        if (c instanceof KubernetesClientException && ((KubernetesClientException)c).getCode() > 0)
         {
             final KubernetesClientException k = (KubernetesClientException)c;
             return "HTTP " + k.getCode() + (k.getStatus() != null && k.getStatus().getMessage() != null ?
