@@ -74,6 +74,8 @@ public final class KubernetesCollector implements Source, MetadataResolver
     private final AtomicLong emitted = new AtomicLong();
     private final Consumer<KubeEvent> out = this::offer;
     private volatile String health = "not started";
+    /** A baseline was taken before: objects a later start finds new were created while this one was stopped. */
+    private volatile boolean baselined;
     private volatile EngineCounters counters;
     private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
 
@@ -255,9 +257,13 @@ public final class KubernetesCollector implements Source, MetadataResolver
         counter.setRelease(value);
     }
 
-    /** Lists once: what exists now is recorded without events (unless emitExisting). */
+    /**
+     * Lists once: on the first start what exists is recorded without events (unless emitExisting); on a later
+     * start (a restart by a collector manager) what changed meanwhile is reported, deletes included.
+     */
     private void baseline(final KubernetesClient client)
     {
+        final boolean emitNew = settings.emitExisting() || baselined;
         final Set<String> uids = new HashSet<>();
         for (final String ns : namespacesOrAll())
         {
@@ -265,14 +271,14 @@ public final class KubernetesCollector implements Source, MetadataResolver
             {
                 uids.add(p.getMetadata().getUid());
                 cache.upsert(p);
-                pods.seed(p, settings.emitExisting(), out);
+                pods.seed(p, emitNew, out);
             }
             if (settings.warnings())
             {
                 for (final Event e : (ns == null ? client.v1().events().inAnyNamespace() : client.v1().events().inNamespace(ns))
                     .list().getItems())
                 {
-                    warnings.seed(e);
+                    warnings.seed(e, emitNew, out);
                 }
             }
         }
@@ -282,9 +288,10 @@ public final class KubernetesCollector implements Source, MetadataResolver
         {
             for (final Node n : client.nodes().list().getItems())
             {
-                nodes.seed(n);
+                nodes.seed(n, emitNew, out);
             }
         }
+        baselined = true;
     }
 
     private List<String> namespacesOrAll()

@@ -24,12 +24,10 @@ final class NodeTracker
 
     private final Map<String, Set<String>> pressures = new HashMap<>();
 
-    synchronized void seed(final Node node)
+    /** A node listed at start: recorded silently when new (unless emitNew), else compared (pressure may have begun meanwhile). */
+    synchronized void seed(final Node node, final boolean emitNew, final Consumer<KubeEvent> out)
     {
-        if (!pressures.containsKey(node.getMetadata().getName()))
-        {
-            apply(node, null);
-        }
+        apply(node, emitNew || pressures.containsKey(node.getMetadata().getName()) ? out : null);
     }
 
     synchronized void update(final Node node, final Consumer<KubeEvent> out)

@@ -48,7 +48,10 @@ final class PodTracker
         this.workloads = workloads;
     }
 
-    /** A pod listed at start: recorded silently when new (unless emit), else compared like an update. */
+    /**
+     * A pod listed at start: recorded silently when new (unless {@code emit}: emitExisting, or a later start of
+     * the same collector, after which a pod it does not know was created meanwhile), else compared like an update.
+     */
     synchronized void seed(final Pod pod, final boolean emit, final Consumer<KubeEvent> out)
     {
         if (!emit && !pods.containsKey(pod.getMetadata().getUid()))

@@ -38,9 +38,21 @@ final class WarningTracker
         };
     }
 
-    synchronized void seed(final Event event)
+    /**
+     * An Event listed at start: recorded silently when new (unless {@code emitNew}: a later start, after which
+     * a new Event is news), else compared (it may have repeated meanwhile).
+     */
+    synchronized void seed(final Event event, final boolean emitNew, final Consumer<KubeEvent> out)
     {
-        if (isWarning(event) && !counts.containsKey(event.getMetadata().getUid()))
+        if (!isWarning(event))
+        {
+            return;
+        }
+        if (emitNew || counts.containsKey(event.getMetadata().getUid()))
+        {
+            update(event, out);
+        }
+        else
         {
             counts.put(event.getMetadata().getUid(), count(event));
         }

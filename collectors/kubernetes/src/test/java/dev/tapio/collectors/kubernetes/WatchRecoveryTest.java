@@ -135,6 +135,32 @@ class WatchRecoveryTest
         }
     }
 
+    @Test
+    void aSecondRunOfTheSameCollectorReportsOnlyWhatChangedWhileItWasStopped() throws Exception
+    {
+        final KubernetesCollector collector = new KubernetesCollector("kubernetes",
+            KubernetesSettings.defaults().withNamespaces(List.of("shop")), s -> cluster.newClient());
+        try (Harness h = Harness.started(collector))
+        {
+            createRunning(h, "web-1", 'a');
+            createRunning(h, "web-2", 'b');
+        }
+        // Stopped (as a collector manager stops a collector it will restart): the cluster moves on.
+        editStatus("web-1", s -> running(s, containerId('c'), 1, "OOMKilled", 137, containerId('a')));
+        k8s.pods().inNamespace("shop").withName("web-2").delete();
+        createRunning0("web-3");
+        try (Harness h = Harness.started(collector))
+        {
+            h.awaitEvents(e -> e.pod().equals("web-3") && e.type().equals("k8s.pod.scheduled"), 1);
+            k8s.pods().inNamespace("shop").resource(pod("shop", "marker")).create();
+            h.awaitEvents(e -> e.pod().equals("marker"), 1);
+            assertEquals(List.of("k8s.pod.restarted"), h.typesOf("web-1"));
+            assertEquals(List.of("k8s.pod.deleted"), h.typesOf("web-2"));
+            assertEquals(List.of("k8s.pod.created", "k8s.pod.scheduled"), h.typesOf("web-3"));
+            assertEquals(4 + 1, h.published().size(), "nothing else: " + h.published());
+        }
+    }
+
     private void createRunning0(final String name)
     {
         final Pod p = pod("shop", name);
