@@ -9,7 +9,6 @@ import org.agrona.DirectBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -424,12 +423,6 @@ public final class PodMetadataCache implements MetadataResolver
             hits.setRelease(hits.getPlain() + 1);
             return true;
         }
-    }
-
-    /** The uids currently cached (writers' view). */
-    synchronized Set<String> uids()
-    {
-        return new HashSet<>(order.keySet());
     }
 
     static byte[] utf8(final String s)
