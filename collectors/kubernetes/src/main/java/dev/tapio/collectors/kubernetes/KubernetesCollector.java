@@ -42,7 +42,7 @@ import java.util.function.Function;
  *   (in-cluster or kubeconfig)     (their threads)  └─► PodMetadataCache, Workloads ◄── enrich stage (lookups)
  * </pre>
  *
- * <p>At start it lists pods, nodes and Events once (the reachability check, with one clear reason when the
+ * <p>At start it lists ReplicaSets, Jobs, pods, nodes and Events once (the reachability check, with one clear reason when the
  * API server cannot be reached, and the baseline: what exists already is recorded, not reported), then
  * starts one informer per kind and namespace and waits for their first sync. The informers reconnect
  * their watches themselves and re-list when a watch has expired (410 Gone); the trackers report only
@@ -266,6 +266,21 @@ public final class KubernetesCollector implements Source, MetadataResolver
         final Set<String> uids = new HashSet<>();
         for (final String ns : namespacesOrAll())
         {
+            if (settings.workloads())
+            {
+                // Before the pods, so that the cache names their workloads from the start; the informers'
+                // handlers may deliver their first adds after the pods' ones.
+                for (final ReplicaSet rs : (ns == null ? client.apps().replicaSets().inAnyNamespace() :
+                    client.apps().replicaSets().inNamespace(ns)).list().getItems())
+                {
+                    workloads.update("ReplicaSet", rs);
+                }
+                for (final Job job : (ns == null ? client.batch().v1().jobs().inAnyNamespace() :
+                    client.batch().v1().jobs().inNamespace(ns)).list().getItems())
+                {
+                    workloads.update("Job", job);
+                }
+            }
             for (final Pod p : (ns == null ? client.pods().inAnyNamespace() : client.pods().inNamespace(ns)).list().getItems())
             {
                 uids.add(p.getMetadata().getUid());

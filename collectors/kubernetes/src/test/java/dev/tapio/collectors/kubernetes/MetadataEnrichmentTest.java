@@ -90,6 +90,11 @@ class MetadataEnrichmentTest
             events.add(m);
         }
 
+        synchronized boolean has(final String type)
+        {
+            return events.stream().anyMatch(e -> e.get("type").equals(type));
+        }
+
         synchronized List<Map<String, String>> kernel()
         {
             return events.stream().filter(e -> e.get("type").startsWith("KERNEL")).toList();
@@ -110,6 +115,12 @@ class MetadataEnrichmentTest
             .producers(ProducerMode.MULTI).nodeName("worker-1").source(collector).sink(sink).build().start();
         try
         {
+            final long started = System.nanoTime() + Harness.DEADLINE.toNanos();
+            while (!"healthy".equals(collector.health()))
+            {
+                assertTrue(System.nanoTime() < started, () -> "the collector started: " + collector.health());
+                Thread.sleep(5); // polling with a deadline: the pod below must be news, not the baseline
+            }
             final Pod p = pod("shop", "checkout-6f7d8-x2x9q");
             p.getSpec().setNodeName("worker-1");
             p.getMetadata().setOwnerReferences(List.of(new OwnerReferenceBuilder().withApiVersion("apps/v1").withKind("ReplicaSet")
@@ -122,9 +133,10 @@ class MetadataEnrichmentTest
                 return s;
             });
             final long deadline = System.nanoTime() + Harness.DEADLINE.toNanos();
-            while (collector.metadata().podOfContainer(containerId('f')) == null)
+            while (collector.metadata().podOfContainer(containerId('f')) == null || !sink.has("K8S_POD_RUNNING"))
             {
-                assertTrue(System.nanoTime() < deadline, "the pod reached the cache");
+                assertTrue(System.nanoTime() < deadline, () -> "the pod reached the cache and its running event the sink: cache " +
+                    collector.metadata().size() + ", emitted " + collector.emitted() + ", health " + collector.health() + ", sink " + sink.events);
                 Thread.sleep(5); // polling with a deadline
             }
 
@@ -164,7 +176,11 @@ class MetadataEnrichmentTest
         final EngineCounters counters = engine.counters();
         assertEquals(1, counters.counter("tapio_k8s_metadata_hits_total{source=\"kubernetes\"}").get());
         assertEquals(1, counters.counter("tapio_k8s_metadata_misses_total{source=\"kubernetes\"}").get());
-        final List<Map<String, String>> podEvents = sink.events.stream().filter(x -> x.get("type").equals("K8S_POD_RUNNING")).toList();
+        final List<Map<String, String>> podEvents;
+        synchronized (sink)
+        {
+            podEvents = sink.events.stream().filter(x -> x.get("type").equals("K8S_POD_RUNNING")).toList();
+        }
         assertEquals("checkout", podEvents.get(0).get("attr:k8s.deployment.name"), "pod events name their workload too");
     }
 }
