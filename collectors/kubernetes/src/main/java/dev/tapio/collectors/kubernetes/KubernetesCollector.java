@@ -2,6 +2,7 @@ package dev.tapio.collectors.kubernetes;
 
 import dev.tapio.codecs.EventDraft;
 import dev.tapio.engine.metrics.EngineCounters;
+import dev.tapio.engine.metrics.ErrorLog;
 import dev.tapio.engine.spi.MetadataResolver;
 import dev.tapio.engine.spi.Publisher;
 import dev.tapio.engine.spi.Source;
@@ -76,6 +77,8 @@ public final class KubernetesCollector implements Source, MetadataResolver
     /** A baseline was taken before: objects a later start finds new were created while this one was stopped. */
     private volatile boolean baselined;
     private volatile EngineCounters counters;
+    private volatile ErrorLog errors;
+    private final AtomicLong handlerErrors = new AtomicLong();
     private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
 
     public KubernetesCollector(final String name, final KubernetesSettings settings)
@@ -142,6 +145,7 @@ public final class KubernetesCollector implements Source, MetadataResolver
     @Override
     public void run(final SourceContext context) throws Exception
     {
+        errors = context.errors();
         final KubernetesClient client;
         try
         {
@@ -248,6 +252,7 @@ public final class KubernetesCollector implements Source, MetadataResolver
         set(c, "metadata_evictions_total", cache.evictions());
         set(c, "metadata_pods", cache.size());
         set(c, "events_total", emitted.get());
+        set(c, "handler_errors_total", handlerErrors.get());
     }
 
     private void set(final EngineCounters c, final String metric, final long value)
@@ -330,12 +335,15 @@ public final class KubernetesCollector implements Source, MetadataResolver
         {
             if (settings.workloads())
             {
-                started.add(inform(namespaced(client.apps().replicaSets(), ns), resync, new Handler<ReplicaSet>()
+                started.add(inform(namespaced(client.apps().replicaSets(), ns), resync, new Handler<ReplicaSet>("ReplicaSet")
                 {
                     @Override
                     void upsert(final ReplicaSet rs)
                     {
-                        workloads.update("ReplicaSet", rs);
+                        if (workloads.update("ReplicaSet", rs))
+                        {
+                            renameWorkloadOf("ReplicaSet", rs);
+                        }
                     }
 
                     @Override
@@ -344,12 +352,15 @@ public final class KubernetesCollector implements Source, MetadataResolver
                         workloads.remove("ReplicaSet", rs);
                     }
                 }));
-                started.add(inform(namespaced(client.batch().v1().jobs(), ns), resync, new Handler<Job>()
+                started.add(inform(namespaced(client.batch().v1().jobs(), ns), resync, new Handler<Job>("Job")
                 {
                     @Override
                     void upsert(final Job job)
                     {
-                        workloads.update("Job", job);
+                        if (workloads.update("Job", job))
+                        {
+                            renameWorkloadOf("Job", job);
+                        }
                     }
 
                     @Override
@@ -359,7 +370,7 @@ public final class KubernetesCollector implements Source, MetadataResolver
                     }
                 }));
             }
-            started.add(inform(namespaced(client.pods(), ns), resync, new Handler<Pod>()
+            started.add(inform(namespaced(client.pods(), ns), resync, new Handler<Pod>("Pod")
             {
                 @Override
                 void upsert(final Pod pod)
@@ -377,7 +388,7 @@ public final class KubernetesCollector implements Source, MetadataResolver
             }));
             if (settings.warnings())
             {
-                started.add(inform(namespaced(client.v1().events(), ns), resync, new Handler<Event>()
+                started.add(inform(namespaced(client.v1().events(), ns), resync, new Handler<Event>("Event")
                 {
                     @Override
                     void upsert(final Event event)
@@ -395,7 +406,7 @@ public final class KubernetesCollector implements Source, MetadataResolver
         }
         if (settings.nodes())
         {
-            started.add(inform(client.nodes(), resync, new Handler<Node>()
+            started.add(inform(client.nodes(), resync, new Handler<Node>("Node")
             {
                 @Override
                 void upsert(final Node node)
@@ -412,6 +423,15 @@ public final class KubernetesCollector implements Source, MetadataResolver
         }
         CompletableFuture.allOf(started.toArray(new CompletableFuture[0]))
             .get(settings.startTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** A ReplicaSet's or Job's owner became known after its pods were cached: cache them again, named right. */
+    private void renameWorkloadOf(final String kind, final HasMetadata owner)
+    {
+        for (final Pod p : pods.ownedBy(kind, owner.getMetadata().getNamespace(), owner.getMetadata().getName()))
+        {
+            cache.upsert(p);
+        }
     }
 
     private static <T extends HasMetadata> Informable<T> namespaced(final MixedOperation<T, ?, ?> op, final String ns)
@@ -455,9 +475,20 @@ public final class KubernetesCollector implements Source, MetadataResolver
         }
     }
 
-    /** Adds and updates alike (the trackers compare states); deletes, including those a re-list discovered. */
-    private abstract static class Handler<T> implements ResourceEventHandler<T>
+    /**
+     * Adds and updates alike (the trackers compare states); deletes, including those a re-list discovered. An
+     * exception from handling one object is counted and logged (once per kind, then counted), never thrown
+     * into fabric8.
+     */
+    private abstract class Handler<T> implements ResourceEventHandler<T>
     {
+        private final String kind;
+
+        Handler(final String kind)
+        {
+            this.kind = kind;
+        }
+
         abstract void upsert(T object);
 
         abstract void delete(T object);
@@ -465,19 +496,43 @@ public final class KubernetesCollector implements Source, MetadataResolver
         @Override
         public final void onAdd(final T object)
         {
-            upsert(object);
+            guarded(object, false);
         }
 
         @Override
         public final void onUpdate(final T before, final T after)
         {
-            upsert(after);
+            guarded(after, false);
         }
 
         @Override
         public final void onDelete(final T object, final boolean finalStateUnknown)
         {
-            delete(object);
+            guarded(object, true);
+        }
+
+        private void guarded(final T object, final boolean delete)
+        {
+            try
+            {
+                if (delete)
+                {
+                    delete(object);
+                }
+                else
+                {
+                    upsert(object);
+                }
+            }
+            catch (final RuntimeException e)
+            {
+                handlerErrors.incrementAndGet();
+                final ErrorLog log = errors;
+                if (log != null)
+                {
+                    log.record("kubernetes " + kind, "source " + name + ": handling a " + kind + " failed: " + e);
+                }
+            }
         }
     }
 }

@@ -107,6 +107,28 @@ final class PodTracker
         return pods.size();
     }
 
+    /** The last seen pods whose controller is this ReplicaSet or Job. */
+    synchronized List<Pod> ownedBy(final String kind, final String namespace, final String name)
+    {
+        final List<Pod> owned = new ArrayList<>();
+        for (final State s : pods.values())
+        {
+            final Pod p = s.last;
+            if (p == null || p.getMetadata().getOwnerReferences() == null || !java.util.Objects.equals(namespace, p.getMetadata().getNamespace()))
+            {
+                continue;
+            }
+            for (final io.fabric8.kubernetes.api.model.OwnerReference r : p.getMetadata().getOwnerReferences())
+            {
+                if (Boolean.TRUE.equals(r.getController()) && kind.equals(r.getKind()) && name.equals(r.getName()))
+                {
+                    owned.add(p);
+                }
+            }
+        }
+        return owned;
+    }
+
     /** Records the pod's state; with an output, emits every transition from the last recorded one. */
     private void apply(final Pod pod, final Consumer<KubeEvent> out)
     {

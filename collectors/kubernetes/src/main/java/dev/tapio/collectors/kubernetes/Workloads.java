@@ -39,19 +39,25 @@ public final class Workloads
         this.maxOwners = maxOwners;
     }
 
-    /** Records (or forgets, when it has no controller) who controls a ReplicaSet or Job. */
-    public void update(final String kind, final HasMetadata object)
+    /**
+     * Records (or forgets, when it has no controller) who controls a ReplicaSet or Job.
+     *
+     * @return true when that changed what its pods are named after.
+     */
+    public boolean update(final String kind, final HasMetadata object)
     {
         final String key = key(kind, object.getMetadata().getNamespace(), object.getMetadata().getName());
         final OwnerReference controller = controller(object.getMetadata().getOwnerReferences());
         if (controller == null)
         {
-            owners.remove(key);
+            return owners.remove(key) != null;
         }
-        else if (owners.size() < maxOwners || owners.containsKey(key))
+        if (owners.size() < maxOwners || owners.containsKey(key))
         {
-            owners.put(key, new Workload(controller.getKind(), controller.getName()));
+            final Workload w = new Workload(controller.getKind(), controller.getName());
+            return !w.equals(owners.put(key, w));
         }
+        return false;
     }
 
     public void remove(final String kind, final HasMetadata object)

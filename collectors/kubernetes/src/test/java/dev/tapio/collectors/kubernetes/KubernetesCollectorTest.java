@@ -157,6 +157,29 @@ class KubernetesCollectorTest
     }
 
     @Test
+    void aReplicaSetSeenAfterItsPodsRenamesTheirWorkloadInTheCache() throws Exception
+    {
+        try (Harness h = Harness.started(collector(shopOnly())))
+        {
+            final Pod p = pod("shop", "api-x1-abcde");
+            p.getMetadata().setOwnerReferences(List.of(new io.fabric8.kubernetes.api.model.OwnerReferenceBuilder()
+                .withApiVersion("apps/v1").withKind("ReplicaSet").withName("api-x1").withUid("rs-1").withController(true).build()));
+            k8s.pods().inNamespace("shop").resource(p).create();
+            h.awaitEvents(e -> e.pod().equals("api-x1-abcde"), 1);
+            final String uid = h.published().get(0).podUid();
+            assertEquals("k8s.replicaset.name", h.collector.metadata().pod(uid).workloadKey());
+
+            k8s.apps().replicaSets().inNamespace("shop").resource(new io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder()
+                .withNewMetadata().withNamespace("shop").withName("api-x1").addToOwnerReferences(
+                    new io.fabric8.kubernetes.api.model.OwnerReferenceBuilder().withApiVersion("apps/v1").withKind("Deployment")
+                        .withName("api").withUid("d-1").withController(true).build()).endMetadata().build()).create();
+            h.await(() -> "k8s.deployment.name".equals(h.collector.metadata().pod(uid).workloadKey()),
+                () -> "the pod named after its Deployment");
+            assertEquals("api", h.collector.metadata().pod(uid).workloadName());
+        }
+    }
+
+    @Test
     void warningEventsAreReportedOncePerOccurrenceAndNormalOnesNotAtAll() throws Exception
     {
         try (Harness h = Harness.started(collector(shopOnly())))
