@@ -110,6 +110,19 @@ class KubernetesCollectorTest
     }
 
     @Test
+    void withoutANamespaceFilterEveryNamespaceIsWatched() throws Exception
+    {
+        try (Harness h = Harness.started(collector(KubernetesSettings.defaults())))
+        {
+            k8s.pods().inNamespace("shop").resource(pod("shop", "a")).create();
+            k8s.pods().inNamespace("payments").resource(pod("payments", "b")).create();
+            h.awaitEvents(e -> e.type().equals("k8s.pod.created"), 2);
+            assertEquals(List.of("k8s.pod.created"), h.typesOf("a"));
+            assertEquals("payments", h.matching(e -> e.pod().equals("b")).get(0).namespace());
+        }
+    }
+
+    @Test
     void aRestartAfterAnOomKillCarriesTheReasonExitCodeAndTheEndedContainer() throws Exception
     {
         try (Harness h = Harness.started(collector(shopOnly())))
