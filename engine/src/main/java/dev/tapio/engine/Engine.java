@@ -87,7 +87,8 @@ public final class Engine implements AutoCloseable
     private boolean started;
     private boolean stopped;
 
-    private Engine(final EngineSettings settings, final List<SourceSpec> sources, final List<Sink> sinks)
+    private Engine(final EngineSettings settings, final List<SourceSpec> sources, final List<Sink> sinks,
+        final dev.tapio.engine.spi.MetadataResolver metadata)
     {
         this.settings = settings;
         this.counters = settings.counters() != null ? settings.counters() : new EngineCounters();
@@ -116,7 +117,8 @@ public final class Engine implements AutoCloseable
             new dev.tapio.engine.correlate.CorrelationCounters(counters), errorLog, settings.slotSize(),
             settings.groupBufferBytes(), clock);
         final Stage correlate = correlateStage;
-        final Stage enrich = new EnrichStage(settings.nodeId(), settings.nodeName(), settings.slotSize(), counters);
+        final Stage enrich = new EnrichStage(settings.nodeId(), settings.nodeName(), settings.slotSize(), counters,
+            metadataResolver(metadata, sources));
         final List<Sink> inline = new ArrayList<>();
         final List<SinkLaneStage> laneList = new ArrayList<>();
         for (final Sink s : this.sinks)
@@ -183,6 +185,24 @@ public final class Engine implements AutoCloseable
             spec.source.counters(counters);
             collectors.add(spec.source, newPublisher(spec.source.name(), spec.source.origin(), spec.policy), spec.restart);
         }
+    }
+
+    /** The builder's resolver, else the first source that is one (the Kubernetes collector's pod cache), else null. */
+    private static dev.tapio.engine.spi.MetadataResolver metadataResolver(
+        final dev.tapio.engine.spi.MetadataResolver configured, final List<SourceSpec> sources)
+    {
+        if (configured != null)
+        {
+            return configured;
+        }
+        for (final SourceSpec spec : sources)
+        {
+            if (spec.source instanceof dev.tapio.engine.spi.MetadataResolver)
+            {
+                return (dev.tapio.engine.spi.MetadataResolver)spec.source;
+            }
+        }
+        return null;
     }
 
     public static Builder builder()
@@ -496,6 +516,7 @@ public final class Engine implements AutoCloseable
         private final EngineSettings.Mutable settings = new EngineSettings.Mutable();
         private final List<SourceSpec> sources = new ArrayList<>();
         private final List<Sink> sinks = new ArrayList<>();
+        private dev.tapio.engine.spi.MetadataResolver metadata;
 
         public Builder ringSize(final int ringSize)
         {
@@ -632,6 +653,16 @@ public final class Engine implements AutoCloseable
             return this;
         }
 
+        /**
+         * Names the pod, namespace and workload of events that carry only a container id or pod uid (see
+         * {@link dev.tapio.engine.spi.MetadataResolver}). Default: the first source that implements it, else none.
+         */
+        public Builder metadata(final dev.tapio.engine.spi.MetadataResolver resolver)
+        {
+            this.metadata = resolver;
+            return this;
+        }
+
         public Builder sink(final Sink sink)
         {
             sinks.add(sink);
@@ -687,7 +718,7 @@ public final class Engine implements AutoCloseable
             {
                 throw new IllegalArgumentException("producers: single with " + sources.size() + " sources");
             }
-            return new Engine(settings.freeze(), sources, sinks);
+            return new Engine(settings.freeze(), sources, sinks, metadata);
         }
     }
 }
