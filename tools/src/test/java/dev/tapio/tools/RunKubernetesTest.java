@@ -53,8 +53,7 @@ class RunKubernetesTest extends CapturedConsole
         assertEquals(0, TapioCli.execute("run", "--config", cfg.toString(), "--duration", "60s"), err());
         final JsonNode summary = JSON.readTree(out().trim());
         assertEquals(5000, summary.at("/events/in").asLong(), summary.toString());
-        final String line = "source kubernetes failed: java.lang.IllegalStateException: kubernetes source kubernetes unavailable: " +
-            "cannot reach the API server at https://127.0.0.1:" + port + "/: ";
+        final String line = "source kubernetes unavailable: cannot reach the API server at https://127.0.0.1:" + port + "/: ";
         assertEquals(1, err().lines().filter(l -> l.contains(line)).count(), err());
         assertTrue(err().toLowerCase(java.util.Locale.ROOT).contains("connection refused"), err());
     }

@@ -7,6 +7,7 @@ import dev.tapio.engine.spi.MetadataResolver;
 import dev.tapio.engine.spi.Publisher;
 import dev.tapio.engine.spi.Source;
 import dev.tapio.engine.spi.SourceContext;
+import dev.tapio.engine.spi.SourceUnavailableException;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
@@ -154,7 +155,7 @@ public final class KubernetesCollector implements Source, MetadataResolver
         catch (final RuntimeException e)
         {
             health = "unavailable: " + KubeClients.reason(e);
-            throw new IllegalStateException("kubernetes source " + name + " unavailable: " + KubeClients.reason(e), e);
+            throw new SourceUnavailableException(KubeClients.reason(e), e);
         }
         try
         {
@@ -167,10 +168,11 @@ public final class KubernetesCollector implements Source, MetadataResolver
             catch (final RuntimeException | TimeoutException | ExecutionException e)
             {
                 health = "unavailable: " + KubeClients.reason(e);
-                throw new IllegalStateException("kubernetes source " + name + " unavailable: cannot reach the API server at " +
+                throw new SourceUnavailableException("cannot reach the API server at " +
                     where + ": " + KubeClients.reason(e), e);
             }
             health = "healthy";
+            context.healthy();
             publishUntilStopped(context);
         }
         finally

@@ -63,8 +63,8 @@ class ConnectionTest
         try (Harness h = new Harness(collector))
         {
             final Throwable t = h.awaitFailure();
-            assertTrue(t instanceof IllegalStateException, String.valueOf(t));
-            assertTrue(t.getMessage().startsWith("kubernetes source kubernetes unavailable: cannot reach the API server at https://127.0.0.1:" +
+            assertTrue(t instanceof dev.tapio.engine.spi.SourceUnavailableException, String.valueOf(t));
+            assertTrue(t.getMessage().startsWith("cannot reach the API server at https://127.0.0.1:" +
                 port), t.getMessage());
             assertTrue(t.getMessage().toLowerCase(java.util.Locale.ROOT).contains("connection refused"), t.getMessage());
             assertTrue(collector.health().startsWith("unavailable: "), collector.health());
@@ -80,7 +80,7 @@ class ConnectionTest
         try (Harness h = new Harness(collector))
         {
             final Throwable t = h.awaitFailure();
-            assertEquals("kubernetes source k8s unavailable: kubeconfig /nonexistent/kubeconfig is not readable", t.getMessage());
+            assertEquals("kubeconfig /nonexistent/kubeconfig is not readable", t.getMessage());
         }
         catch (final Exception e)
         {
