@@ -304,11 +304,11 @@ public final class GrpcServer implements AutoCloseable
             }
             counters.subscribers.increment();
             final long fromIndex = request.hasFromIndex() ? Math.max(0, request.getFromIndex()) : -1;
-            final long fromTime = request.hasFromTimeUnixNano() ? request.getFromTimeUnixNano() :
-                fromIndex >= 0 ? Long.MIN_VALUE + 1 : Long.MIN_VALUE;
+            final long fromTime = request.hasFromTimeUnixNano() ? request.getFromTimeUnixNano() : Long.MIN_VALUE;
+            final boolean replay = request.hasFromIndex() || request.hasFromTimeUnixNano();
             final int maxBatch = request.getMaxBatch() == 0 ? settings.maxBatch : request.getMaxBatch();
             final Subscription s = new Subscription(hub, out, counters, filter, settings.subscriberBuffer, maxBatch,
-                request.getSbe(), new ProtoEvents(patternNames), journal, fromIndex, fromTime,
+                request.getSbe(), new ProtoEvents(patternNames), journal, replay, fromIndex, fromTime,
                 settings.seamTimeout.toNanos());
             out.setOnCloseHandler(subscriberCount::decrementAndGet);
             s.start("tapio-grpc-subscriber-" + subscriberSeq.incrementAndGet());

@@ -108,7 +108,7 @@ final class Subscription implements Runnable, MessageHandler, RecordHandler
 
     Subscription(final SubscriberHub hub, final ServerCallStreamObserver<SubscribeResponse> out,
         final GrpcCounters counters, final RecordFilter filter, final int bufferBytes, final int maxBatch,
-        final boolean sbe, final ProtoEvents mapper, final JournalSettings journal, final long fromIndex,
+        final boolean sbe, final ProtoEvents mapper, final JournalSettings journal, final boolean replay, final long fromIndex,
         final long fromTime, final long seamTimeoutNanos)
     {
         this.hub = hub;
@@ -126,7 +126,7 @@ final class Subscription implements Runnable, MessageHandler, RecordHandler
         this.fromIndex = fromIndex;
         this.fromTime = fromTime;
         this.seamTimeoutNanos = seamTimeoutNanos;
-        this.replaying = fromIndex >= 0 || fromTime != Long.MIN_VALUE;
+        this.replaying = replay;
         this.state = replaying ? PENDING : ACTIVE;
     }
 
