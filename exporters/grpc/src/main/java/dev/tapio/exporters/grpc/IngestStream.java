@@ -1,7 +1,6 @@
 package dev.tapio.exporters.grpc;
 
 import dev.tapio.codecs.EventDraft;
-import dev.tapio.codecs.api.Event;
 import dev.tapio.codecs.api.IngestAck;
 import dev.tapio.codecs.api.IngestRequest;
 import dev.tapio.engine.Engine;
@@ -25,7 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * none, the rest of the request is retried shortly on the retry scheduler.
  *
  * <pre>
- *  IngestRequest{seq, events[n]} ─► validate each (ProtoEvents) ─► publish the valid ones in chunks that
+ *  IngestRequest{seq, events[n]} ─► validate each into its draft (ProtoEvents) ─► publish the valid ones in chunks that
  *     fit the free slots (one claim per chunk, encoded straight into the slots) ─► IngestAck{seq} ─► request(1)
  *                                    no room: retry in 50 µs … 1 ms (counted)
  * </pre>
@@ -46,7 +45,8 @@ final class IngestStream implements StreamObserver<IngestRequest>, SlotWriter<In
     private final ScheduledExecutorService retries;
     private final AtomicInteger open;
     private final ProtoEvents mapper;
-    private final EventDraft draft = new EventDraft();
+    /** One draft per event of the current request, filled once (validation) and encoded from in the slot. */
+    private EventDraft[] drafts = new EventDraft[0];
     private final Runnable retry = this::retry;
 
     private IngestRequest current;
@@ -94,6 +94,15 @@ final class IngestStream implements StreamObserver<IngestRequest>, SlotWriter<In
         {
             valid = new boolean[Math.max(n, valid.length * 2)];
         }
+        if (drafts.length < n)
+        {
+            final int old = drafts.length;
+            drafts = java.util.Arrays.copyOf(drafts, Math.max(n, old * 2));
+            for (int i = old; i < drafts.length; i++)
+            {
+                drafts[i] = new EventDraft();
+            }
+        }
         accepted = 0;
         rejected = 0;
         firstError = null;
@@ -103,6 +112,7 @@ final class IngestStream implements StreamObserver<IngestRequest>, SlotWriter<In
         final int maxLength = publisher.maxEventLength();
         for (int i = 0; i < n; i++)
         {
+            final EventDraft draft = drafts[i];
             String error = mapper.toDraft(request.getEvents(i), draft);
             if (error == null && draft.encodedLength() > maxLength)
             {
@@ -214,9 +224,7 @@ final class IngestStream implements StreamObserver<IngestRequest>, SlotWriter<In
         {
             next++;
         }
-        final Event e = current.getEvents(next++);
-        mapper.toDraft(e, draft);
-        return draft.encode(buffer, 0, capacity, ingestTimestamp, eventId, dev.tapio.codecs.sbe.Source.GRPC);
+        return drafts[next++].encode(buffer, 0, capacity, ingestTimestamp, eventId, dev.tapio.codecs.sbe.Source.GRPC);
     }
 
     @Override
