@@ -88,8 +88,17 @@ class GrpcApiTest
             EventsGrpc.newStub(node.channel()).subscribe(SubscribeRequest.newBuilder().setSbe(true).setMaxBatch(1024).build(), fast);
             assertTrue(Node.await(() -> node.hub.size() == 2, Duration.ofSeconds(10)));
 
+            // Ingest in chunks the fast subscriber is let to catch up with (on a starved machine its thread may not
+            // run for a while); the slow one falls further behind with every chunk.
             final int n = 200_000;
-            assertEquals(n, Node.ingest(node.channel(), null, "a", 1, n, 500, 4).get(LONG.toSeconds(), TimeUnit.SECONDS));
+            final int chunk = 10_000;
+            final ManagedChannel in = node.channel();
+            for (int first = 1; first <= n; first += chunk)
+            {
+                assertEquals(chunk, Node.ingest(in, null, "a", first, chunk, 500, 4).get(LONG.toSeconds(), TimeUnit.SECONDS));
+                final long upTo = first + chunk - 1;
+                assertTrue(Node.await(() -> fast.events.get() >= upTo, LONG), "fast: " + fast);
+            }
             assertTrue(slow.ended.await(LONG.toSeconds(), TimeUnit.SECONDS), "slow subscriber cut off: " + slow + "; fast: " + fast);
             assertEquals(Status.Code.RESOURCE_EXHAUSTED, slow.status.getCode());
             assertTrue(slow.status.getDescription().contains("subscriber too slow"), slow.status.getDescription());
@@ -102,6 +111,7 @@ class GrpcApiTest
             assertTrue(Node.await(() -> node.hub.size() == 1, Duration.ofSeconds(10)), "the slow one left the hub");
             fast.cancel();
             channel.shutdownNow();
+            in.shutdownNow();
         }
     }
 
