@@ -1,6 +1,5 @@
 package dev.tapio.exporters.grpc;
 
-import com.google.protobuf.ByteString;
 import dev.tapio.codecs.EventDraft;
 import dev.tapio.codecs.EventFrames;
 import dev.tapio.codecs.EventTypes;
@@ -33,7 +32,6 @@ final class ProtoEvents
     static final String SOURCE_ID_ATTRIBUTE = "source.id";
 
     private char[] chars = new char[64];
-    private byte[] bytes = new byte[256];
     private final IntFunction<String> patternNames;
 
     ProtoEvents(final IntFunction<String> patternNames)
@@ -58,7 +56,7 @@ final class ProtoEvents
         d.type = EventTypes.typeOf(chars, 0, tn);
         if (d.type == EventType.OTHER)
         {
-            setUtf8(d.text(EventDraft.TYPE_NAME), e.getTypeBytes());
+            setText(d.text(EventDraft.TYPE_NAME), e.getType());
         }
         final String id = e.getId();
         if (!id.isEmpty())
@@ -80,7 +78,7 @@ final class ProtoEvents
                 d.eventId = h;
                 final int a = d.addAttribute();
                 d.attributeKey(a).set(SOURCE_ID_ATTRIBUTE);
-                setUtf8(d.attributeValue(a), e.getIdBytes());
+                setText(d.attributeValue(a), e.getId());
             }
         }
         if (e.getTimeUnixNano() != 0)
@@ -118,15 +116,15 @@ final class ProtoEvents
             }
             d.severity = s;
         }
-        setUtf8(d.text(EventDraft.NODE), e.getNodeBytes());
-        setUtf8(d.text(EventDraft.NAMESPACE), e.getNamespaceBytes());
-        setUtf8(d.text(EventDraft.POD), e.getPodBytes());
-        setUtf8(d.text(EventDraft.POD_UID), e.getPodUidBytes());
-        setUtf8(d.text(EventDraft.CONTAINER), e.getContainerBytes());
-        setUtf8(d.text(EventDraft.CONTAINER_ID), e.getContainerIdBytes());
-        setUtf8(d.text(EventDraft.UNIT), e.getUnitBytes());
-        setUtf8(d.text(EventDraft.COMM), e.getCommBytes());
-        setUtf8(d.text(EventDraft.MESSAGE), e.getMessageBytes());
+        setText(d.text(EventDraft.NODE), e.getNode());
+        setText(d.text(EventDraft.NAMESPACE), e.getNamespace());
+        setText(d.text(EventDraft.POD), e.getPod());
+        setText(d.text(EventDraft.POD_UID), e.getPodUid());
+        setText(d.text(EventDraft.CONTAINER), e.getContainer());
+        setText(d.text(EventDraft.CONTAINER_ID), e.getContainerId());
+        setText(d.text(EventDraft.UNIT), e.getUnit());
+        setText(d.text(EventDraft.COMM), e.getComm());
+        setText(d.text(EventDraft.MESSAGE), e.getMessage());
         if (e.hasPid())
         {
             if (e.getPid() < 0)
@@ -169,8 +167,8 @@ final class ProtoEvents
         {
             final Attribute a = e.getAttributes(i);
             final int k = d.addAttribute();
-            setUtf8(d.attributeKey(k), a.getKeyBytes());
-            setUtf8(d.attributeValue(k), a.getValueBytes());
+            setText(d.attributeKey(k), a.getKey());
+            setText(d.attributeValue(k), a.getValue());
         }
         if (!e.getTraceId().isEmpty())
         {
@@ -398,19 +396,16 @@ final class ProtoEvents
         return n;
     }
 
-    private void setUtf8(final Utf8Text dst, final ByteString src)
+    /** protobuf-java holds proto3 strings as Strings once parsed: encoding them straight into the draft avoids a ByteString each. */
+    private static void setText(final Utf8Text dst, final String src)
     {
-        final int n = src.size();
-        if (n == 0)
+        if (src.isEmpty())
         {
             dst.clear();
-            return;
         }
-        if (bytes.length < n)
+        else
         {
-            bytes = new byte[Math.max(n, bytes.length * 2)];
+            dst.set(src);
         }
-        src.copyTo(bytes, 0);
-        dst.set(bytes, 0, n);
     }
 }
