@@ -101,6 +101,7 @@ final class Subscription implements Runnable, MessageHandler, RecordHandler
     private final MessageHeaderDecoder replayHeader = new MessageHeaderDecoder();
     private final EventDecoder replayDecoder = new EventDecoder();
     private int batchCount;
+    private int batchReplayed;
     private int batchBytes;
     private long sent;
     private boolean seamReached;
@@ -398,13 +399,13 @@ final class Subscription implements Runnable, MessageHandler, RecordHandler
             if (replayFilter.matchesEvent(src, offset))
             {
                 append(MSG_EVENT, src, offset, length, index);
-                counters.recordsReplayed.increment();
+                batchReplayed++;
             }
         }
         else if (templateId == JournalRecords.GROUP && replayFilter.matchesGroup(src, offset))
         {
             append(MSG_GROUP, src, offset, length, index);
-            counters.recordsReplayed.increment();
+            batchReplayed++;
         }
     }
 
@@ -413,7 +414,6 @@ final class Subscription implements Runnable, MessageHandler, RecordHandler
     public void onMessage(final int msgTypeId, final MutableDirectBuffer src, final int offset, final int length)
     {
         append(msgTypeId, src, offset, length, 0);
-        counters.recordsLive.increment();
     }
 
     private void append(final int type, final DirectBuffer src, final int offset, final int length, final long position)
@@ -462,6 +462,10 @@ final class Subscription implements Runnable, MessageHandler, RecordHandler
             message = response.build();
         }
         response.clear();
+        // Counted per message, not per record (one atomic add each).
+        counters.recordsReplayed.getAndAdd(batchReplayed);
+        counters.recordsLive.getAndAdd(batchCount - batchReplayed);
+        batchReplayed = 0;
         sent += batchCount;
         batchCount = 0;
         batchBytes = 0;
