@@ -310,8 +310,8 @@ public final class GrpcServer implements AutoCloseable
             final Subscription s = new Subscription(hub, out, counters, filter, settings.subscriberBuffer, maxBatch,
                 request.getSbe(), new ProtoEvents(patternNames), journal, replay, fromIndex, fromTime,
                 settings.seamTimeout.toNanos());
-            out.setOnCloseHandler(subscriberCount::decrementAndGet);
-            s.start("tapio-grpc-subscriber-" + subscriberSeq.incrementAndGet());
+            // Not the call's close handler: gRPC runs that only after a successful close, never on cancellation.
+            s.start("tapio-grpc-subscriber-" + subscriberSeq.incrementAndGet(), subscriberCount::decrementAndGet);
         }
     }
 

@@ -83,6 +83,7 @@ final class Subscription implements Runnable, MessageHandler, RecordHandler
     private volatile boolean engineStopped;
     private volatile boolean shutdown;
     private Thread thread;
+    private Runnable onEnd;
 
     // Fan-out thread only.
     private boolean written;
@@ -131,9 +132,10 @@ final class Subscription implements Runnable, MessageHandler, RecordHandler
         this.state = replaying ? PENDING : ACTIVE;
     }
 
-    /** Registers with the hub and starts the subscription's thread. */
-    void start(final String threadName)
+    /** Registers with the hub and starts the subscription's thread; {@code onEnd} runs on it when it ends, whatever the reason. */
+    void start(final String threadName, final Runnable onEnd)
     {
+        this.onEnd = onEnd;
         out.setOnReadyHandler(this::unpark);
         out.setOnCancelHandler(() ->
         {
@@ -279,6 +281,7 @@ final class Subscription implements Runnable, MessageHandler, RecordHandler
         }
         state = ENDED;
         hub.remove(this);
+        onEnd.run();
         try
         {
             if (end == null)

@@ -95,7 +95,14 @@ class GrpcTlsAndLimitsTest
             final Exception refused = assertThrows(Exception.class, () -> ingest.get(30, TimeUnit.SECONDS));
             assertEquals(Status.Code.RESOURCE_EXHAUSTED, Status.fromThrowable(refused.getCause()).getCode());
             assertEquals(2L, node.counter("tapio_grpc_calls_refused_total{reason=\"limit\"}"));
+            // A cancelled subscriber frees its place.
             first.cancel();
+            assertTrue(Node.await(() -> node.server.subscribers() == 0, Duration.ofSeconds(10)), "the place is freed");
+            final Collector third = new Collector(false, null);
+            EventsGrpc.newStub(channel).subscribe(SubscribeRequest.getDefaultInstance(), third);
+            assertTrue(Node.await(() -> node.hub.size() == 1, Duration.ofSeconds(10)), "a new subscriber is accepted");
+            assertEquals(1L, node.counter("tapio_grpc_subscribers_ended_total{reason=\"cancelled\"}"));
+            third.cancel();
             channel.shutdownNow();
         }
     }
