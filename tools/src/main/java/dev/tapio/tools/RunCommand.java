@@ -14,6 +14,8 @@ import dev.tapio.engine.config.ConfigException;
 import dev.tapio.engine.config.TapioConfig;
 import dev.tapio.engine.metrics.EngineCounters;
 import dev.tapio.engine.sink.FileSink;
+import dev.tapio.exporters.grpc.GrpcSection;
+import dev.tapio.exporters.grpc.GrpcServer;
 import dev.tapio.exporters.prometheus.PrometheusExporter;
 import dev.tapio.exporters.prometheus.PrometheusSection;
 import dev.tapio.exporters.webhooks.WebhooksExporter;
@@ -44,6 +46,9 @@ import java.util.concurrent.TimeUnit;
  * from before the engine starts (a taken port fails the start) until after the summary. With
  * {@code otel.enabled} the OTLP exporter likewise reads the journal through its tailer {@code otel}, starts
  * after the engine and stops after it (and the bridge) drained, exporting for up to {@code otel.drainTimeout}.
+ * With {@code grpc.enabled} it serves the gRPC API (Ingest, Subscribe, health, reflection) from before the
+ * engine starts until after the summary; with its ingest on, the ring is multi-producer and the run does not
+ * end when the configured sources finish (clients are a source too).
  */
 @Command(name = "run", mixinStandardHelpOptions = true, versionProvider = TapioCli.Version.class,
     description = "Run the node process: sources → decode → correlate → enrich → fan-out → sinks.")
@@ -159,9 +164,10 @@ public final class RunCommand implements Callable<Integer>
         final Engine engine;
         try
         {
-            engine = cfg.engineBuilder().errorStream(err).build();
+            // gRPC ingest publishes from its streams' threads: a multi-producer ring when it is on.
+            engine = GrpcSection.engineProducers(cfg, cfg.engineBuilder()).errorStream(err).build();
         }
-        catch (final IllegalArgumentException e)
+        catch (final IllegalArgumentException | ConfigException e)
         {
             err.println("tapio run: " + cfg.file() + ": " + e.getMessage());
             return TapioCli.EXIT_USAGE;
@@ -176,6 +182,18 @@ public final class RunCommand implements Callable<Integer>
             err.println("tapio run: " + e.getMessage());
             return 1;
         }
+        final GrpcServer grpc;
+        try
+        {
+            grpc = GrpcSection.start(cfg, engine);
+        }
+        catch (final ConfigException | java.io.IOException | RuntimeException e)
+        {
+            err.println("tapio run: " + e.getMessage());
+            stop(prometheus);
+            return 1;
+        }
+        final boolean grpcIngest = grpc != null && GrpcSection.settings(cfg).ingest();
         final boolean eventsOnStdout = cfg.sinks().stream()
             .anyMatch(s -> s instanceof FileSink && s.name().equals("file/output") && FileSink.STDOUT.equals(output));
         final PrintStream summaryOut = eventsOnStdout ? err : System.out;
@@ -195,6 +213,11 @@ public final class RunCommand implements Callable<Integer>
         if (prometheus != null)
         {
             err.println("tapio: prometheus metrics on http://" + prometheus.listen() + "/metrics (/healthz, /readyz)");
+        }
+        if (grpc != null)
+        {
+            err.println("tapio: grpc API (tapio.api.v1.Events" + (grpcIngest ? ": Ingest, Subscribe" : ": Subscribe") +
+                ", health, reflection) on " + grpc.listen() + (GrpcSection.settings(cfg).tls() ? " (tls)" : ""));
         }
 
         final CountDownLatch stopRequested = new CountDownLatch(1);
@@ -257,6 +280,7 @@ public final class RunCommand implements Callable<Integer>
                     webhooks.stop(Duration.ZERO);
                 }
                 engine.stop();
+                stop(grpc);
                 stop(prometheus);
                 stopped.countDown();
                 Runtime.getRuntime().removeShutdownHook(hook);
@@ -284,6 +308,7 @@ public final class RunCommand implements Callable<Integer>
                     bridge.close();
                 }
                 engine.stop();
+                stop(grpc);
                 stopped.countDown();
                 Runtime.getRuntime().removeShutdownHook(hook);
                 return 1;
@@ -301,7 +326,8 @@ public final class RunCommand implements Callable<Integer>
         while (true)
         {
             final long now = System.nanoTime();
-            if (now >= end || engine.sourcesFinished())
+            // With gRPC ingest on, clients are a source that never finishes on its own.
+            if (now >= end || (engine.sourcesFinished() && !grpcIngest))
             {
                 break;
             }
@@ -394,6 +420,8 @@ public final class RunCommand implements Callable<Integer>
         }
         summaryOut.println(Reports.JSON.writeValueAsString(summary));
         summaryOut.flush();
+        // After the engine stopped: subscribers have been handed every record and complete once they drained.
+        stop(grpc);
         stop(prometheus);
         stopped.countDown();
         try
@@ -405,6 +433,14 @@ public final class RunCommand implements Callable<Integer>
             // already shutting down: the hook is running and waits for 'stopped'
         }
         return 0;
+    }
+
+    private static void stop(final GrpcServer grpc)
+    {
+        if (grpc != null)
+        {
+            grpc.close();
+        }
     }
 
     private static void stop(final PrometheusExporter prometheus)
