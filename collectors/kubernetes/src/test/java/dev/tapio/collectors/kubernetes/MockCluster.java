@@ -23,9 +23,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * fabric8's mock API server in CRUD mode, restartable on the same port with the same objects, and able to
  * answer watch requests with 410 Gone (as an API server does when the resourceVersion a watch resumes from
- * has been compacted away), so tests can force the informers to re-list.
+ * has been compacted away), so tests can force the informers to re-list. Public, in the module's test-jar, for
+ * the end-to-end tests in tools.
  */
-final class MockCluster implements AutoCloseable
+public final class MockCluster implements AutoCloseable
 {
     private final KubernetesCrudDispatcher crud = new KubernetesCrudDispatcher();
     private final AtomicBoolean gone = new AtomicBoolean();
@@ -62,7 +63,7 @@ final class MockCluster implements AutoCloseable
     private final int port;
     private final KubernetesClient client;
 
-    MockCluster()
+    public MockCluster()
     {
         server = newServer();
         server.init();
@@ -76,18 +77,18 @@ final class MockCluster implements AutoCloseable
     }
 
     /** The test's own client, for creating and changing objects. */
-    KubernetesClient client()
+    public KubernetesClient client()
     {
         return client;
     }
 
     /** A new client for the collector (it closes its own). */
-    KubernetesClient newClient()
+    public KubernetesClient newClient()
     {
         return server.createClient();
     }
 
-    String url()
+    public String url()
     {
         return client.getMasterUrl().toString();
     }

@@ -14,9 +14,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * A real {@code dbus-daemon} for a test, listening on a unix socket in a temporary directory, with a generated
  * configuration that lets anyone own any name (the test plays systemd). Restartable on the same socket path, to
- * drop every client's connection. Skips the test, saying why, when dbus-daemon is not installed.
+ * drop every client's connection. Skips the test, saying why, when dbus-daemon is not installed. Public, in the
+ * module's test-jar, for the end-to-end tests in tools.
  */
-final class DbusDaemon implements AutoCloseable
+public final class DbusDaemon implements AutoCloseable
 {
     private static final String CONFIG = """
         <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
@@ -46,7 +47,7 @@ final class DbusDaemon implements AutoCloseable
     }
 
     /** Starts a daemon on {@code dir}/bus, or skips the test when dbus-daemon is missing. */
-    static DbusDaemon start(final Path dir) throws Exception
+    public static DbusDaemon start(final Path dir) throws Exception
     {
         Assumptions.assumeTrue(executable() != null,
             "dbus-daemon is not installed (Debian package dbus-daemon): the systemd collector's D-Bus tests need it");
@@ -55,7 +56,7 @@ final class DbusDaemon implements AutoCloseable
         return d;
     }
 
-    static String executable()
+    public static String executable()
     {
         for (final String p : new String[] { "/usr/bin/dbus-daemon", "/bin/dbus-daemon", "/usr/local/bin/dbus-daemon" })
         {
@@ -68,7 +69,7 @@ final class DbusDaemon implements AutoCloseable
     }
 
     /** Starts the daemon (again) on the same socket path and waits until it prints its address. */
-    void start() throws Exception
+    public void start() throws Exception
     {
         Files.deleteIfExists(socket);
         process = new ProcessBuilder(executable(), "--config-file=" + config, "--nofork", "--print-address=1")
@@ -95,13 +96,13 @@ final class DbusDaemon implements AutoCloseable
     }
 
     /** The address clients connect to: {@code unix:path=…/bus}. */
-    String address()
+    public String address()
     {
         return address;
     }
 
     /** Kills the daemon: every connection to it drops. */
-    void kill() throws InterruptedException
+    public void kill() throws InterruptedException
     {
         if (process != null)
         {

@@ -21,17 +21,20 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code Subscribe}) at {@code /org/freedesktop/systemd1}, one object per unit at systemd's escaped path
  * answering {@code org.freedesktop.DBus.Properties} for the Unit and Service interfaces, and the signals systemd
  * sends: {@code PropertiesChanged} on a unit object, {@code JobRemoved} on the Manager. Every object is exported
- * before the name is taken, so a client never sees half a systemd.
+ * before the name is taken, so a client never sees half a systemd. State changes are stamped by a test clock
+ * (1 s apart from a fixed instant) or, after {@link #wallClock()}, by the wall clock as systemd stamps them.
+ * Public, in the module's test-jar, for the end-to-end tests in tools.
  */
-final class FakeSystemd implements AutoCloseable
+public final class FakeSystemd implements AutoCloseable
 {
     private final DBusConnection bus;
     private final Map<String, Unit> units = new LinkedHashMap<>();
     private final AtomicInteger subscribes = new AtomicInteger();
     private long clockMicros = 1_764_000_000_000_000L;
+    private volatile boolean wallClock;
 
     /** One unit's properties. */
-    static final class Unit implements Properties
+    public static final class Unit implements Properties
     {
         final String name;
         final String description;
@@ -41,7 +44,7 @@ final class FakeSystemd implements AutoCloseable
         volatile int execMainCode;
         volatile int execMainStatus;
 
-        Unit(final String name, final String description, final String activeState, final String subState)
+        public Unit(final String name, final String description, final String activeState, final String subState)
         {
             this.name = name;
             this.description = description;
@@ -126,7 +129,7 @@ final class FakeSystemd implements AutoCloseable
         }
     }
 
-    FakeSystemd(final String address, final Unit... initial) throws DBusException
+    public FakeSystemd(final String address, final Unit... initial) throws DBusException
     {
         bus = DBusConnectionBuilder.forAddress(address).withShared(false).build();
         for (final Unit u : initial)
@@ -138,13 +141,23 @@ final class FakeSystemd implements AutoCloseable
         bus.requestBusName(SystemdManager.BUS_NAME);
     }
 
+    /**
+     * Stamps every later state change with the wall clock ({@code StateChangeTimestamp} is CLOCK_REALTIME in µs
+     * on a real systemd), so its events fall in the same time windows as events from other live sources.
+     */
+    public FakeSystemd wallClock()
+    {
+        wallClock = true;
+        return this;
+    }
+
     /** Calls of Subscribe so far. */
-    int subscribes()
+    public int subscribes()
     {
         return subscribes.get();
     }
 
-    Unit unit(final String name)
+    public Unit unit(final String name)
     {
         synchronized (units)
         {
@@ -153,12 +166,20 @@ final class FakeSystemd implements AutoCloseable
     }
 
     /** Sets a unit's ActiveState and SubState and sends PropertiesChanged for the Unit interface. */
-    void state(final String name, final String active, final String sub) throws DBusException
+    public void state(final String name, final String active, final String sub) throws DBusException
     {
         final Unit u = unit(name);
         u.activeState = active;
         u.subState = sub;
-        clockMicros += 1_000_000;
+        if (wallClock)
+        {
+            final java.time.Instant now = java.time.Instant.now();
+            clockMicros = now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
+        }
+        else
+        {
+            clockMicros += 1_000_000;
+        }
         final Map<String, Variant<?>> changed = new LinkedHashMap<>();
         changed.put("ActiveState", new Variant<>(active));
         changed.put("SubState", new Variant<>(sub));
@@ -167,7 +188,7 @@ final class FakeSystemd implements AutoCloseable
     }
 
     /** Sets a service's Result and main process status; sends PropertiesChanged for the Service interface when told. */
-    void service(final String name, final String result, final int code, final int status, final boolean signal)
+    public void service(final String name, final String result, final int code, final int status, final boolean signal)
         throws DBusException
     {
         final Unit u = unit(name);
@@ -186,7 +207,7 @@ final class FakeSystemd implements AutoCloseable
     }
 
     /** Sends JobRemoved on the Manager. */
-    void jobRemoved(final long id, final String unit, final String result) throws DBusException
+    public void jobRemoved(final long id, final String unit, final String result) throws DBusException
     {
         bus.sendMessage(new SystemdManager.JobRemoved(SystemdManager.OBJECT_PATH, new UInt32(id),
             new DBusPath("/org/freedesktop/systemd1/job/" + id), unit, result));
