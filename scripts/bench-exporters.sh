@@ -4,6 +4,7 @@
 #
 #   base        synthetic -> discard                               (baseline for prom)
 #   prom        base + prometheus (events by type and namespace), /metrics scraped every second
+#   promtype    prom without the namespace series (maxNamespaces: 0): events by type only
 #   journal     base + the journal on its own thread                (baseline for otel and all)
 #   otel        journal + the OTLP exporter to a loopback OTLP/gRPC receiver in its own JVM (groups as traces)
 #   otelall     otel, and every uncorrelated event as a one-span trace too (sampleUncorrelated: 1)
@@ -40,6 +41,7 @@ pipeline:
 stats:
   interval: 0s"
 prom="prometheus: {enabled: true, listen: 127.0.0.1:$PROM_PORT}"
+promtype="prometheus: {enabled: true, listen: 127.0.0.1:$PROM_PORT, maxNamespaces: 0}"
 journal="journal: {enabled: true, dir: $work/journal, retention: 1h}"
 otel="otel: {enabled: true, endpoint: http://127.0.0.1:$OTLP_PORT, protocol: grpc}"
 otelall="otel: {enabled: true, endpoint: http://127.0.0.1:$OTLP_PORT, protocol: grpc, sampleUncorrelated: 1}"
@@ -48,6 +50,7 @@ config() {
   case $1 in
     base) printf '%s\n' "$base" ;;
     prom) printf '%s\n%s\n' "$base" "$prom" ;;
+    promtype) printf '%s\n%s\n' "$base" "$promtype" ;;
     journal) printf '%s\n%s\n' "$base" "$journal" ;;
     otel) printf '%s\n%s\n%s\n' "$base" "$journal" "$otel" ;;
     otelall) printf '%s\n%s\n%s\n' "$base" "$journal" "$otelall" ;;
@@ -77,7 +80,7 @@ run() {
   rm -rf "$work/journal"
   case $name in otel*|all) start_receiver ;; esac
   local scraper=
-  case $name in prom|all) scrape & scraper=$! ;; esac
+  case $name in prom*|all) scrape & scraper=$! ;; esac
   /usr/bin/time -f '%U %S' -o "$work/time" ./tapio run --config "$work/$name.yaml" > "$work/out" 2> "$work/err" || {
     echo "$name failed:"; tail -5 "$work/err"; exit 1; }
   [ -n "$scraper" ] && kill "$scraper" 2>/dev/null && wait "$scraper" 2>/dev/null || true
@@ -116,7 +119,7 @@ for c in sys.argv[2:]:
     r = [x for x in rows if x[0] == c]
     med[c] = [statistics.median(float(x[i]) for x in r) for i in (2, 3, 4, 5)]
     print("%-8s %10.0f events/s  cpu %6.2f s  p99 %9.1f us  p99.9 %9.1f us" % (c, *med[c]))
-for c, b in (("prom", "base"), ("otel", "journal"), ("otelall", "journal"), ("all", "journal")):
+for c, b in (("prom", "base"), ("promtype", "base"), ("otel", "journal"), ("otelall", "journal"), ("all", "journal")):
     if c in med and b in med:
         print("%-8s vs %-8s throughput %+.1f%%  cpu %+.1f%%" % (c, b, 100 * (med[c][0] / med[b][0] - 1),
               100 * (med[c][1] / med[b][1] - 1)))
