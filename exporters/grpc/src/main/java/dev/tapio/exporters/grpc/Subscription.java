@@ -40,9 +40,10 @@ import java.util.concurrent.locks.LockSupport;
  * </pre>
  *
  * A subscription that starts now is ACTIVE at once. The journal is written behind fan-out in the same
- * ring order, so every event fan-out delivered before E is in the journal before E. Group records are
- * handed to sinks at batch ends, whose boundaries differ between fan-out and the journal's thread, so for
- * groups the seam is exact only up to a group closing in the ring batch that holds E (see README).
+ * ring order, so every event fan-out delivered before E is in the journal before E. So is every group
+ * record: each follows a ring sequence (the engine's SequencedRecords), and fan-out and the journal's thread
+ * both hand it on right after that event, so a group following an event before E was offered while this
+ * subscription was pending (and is replayed), and one following E or later is buffered live.
  *
  * <p>Threading: {@link #offerEvent}/{@link #offerGroup}/{@link #wakeIfWritten} on the fan-out thread
  * (no allocation; the buffer's write never blocks); everything else on the subscription's own thread,
@@ -178,7 +179,7 @@ final class Subscription implements Runnable, MessageHandler, RecordHandler
 
     void offerGroup(final DirectBuffer src, final int offset, final int length)
     {
-        // A pending subscription takes groups from its replay (see the class comment).
+        // A pending subscription takes these groups from its replay: they follow events before the seam.
         if (state != ACTIVE || !liveFilter.matchesGroup(src, offset))
         {
             return;

@@ -24,6 +24,9 @@ final class Collector implements ClientResponseObserver<SubscribeRequest, Subscr
     final boolean slow;
     final AtomicLong events = new AtomicLong();
     final AtomicLong groups = new AtomicLong();
+    /** Group ids of SBE group records, and how many came a second time. */
+    final java.util.Set<Long> groupIds = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    final AtomicLong duplicateGroups = new AtomicLong();
     final AtomicLong replayed = new AtomicLong();
     final AtomicLong outOfOrder = new AtomicLong();
     final CountDownLatch ended = new CountDownLatch(1);
@@ -127,6 +130,11 @@ final class Collector implements ClientResponseObserver<SubscribeRequest, Subscr
             }
             else
             {
+                groupDecoder.wrap(b, at + 4 + header.encodedLength(), header.blockLength(), header.version());
+                if (!groupIds.add(groupDecoder.groupId()))
+                {
+                    duplicateGroups.incrementAndGet();
+                }
                 groups.incrementAndGet();
             }
             at += 4 + length;
@@ -142,6 +150,7 @@ final class Collector implements ClientResponseObserver<SubscribeRequest, Subscr
         });
     private final dev.tapio.codecs.sbe.MessageHeaderDecoder header = new dev.tapio.codecs.sbe.MessageHeaderDecoder();
     private final EventDecoder decoder = new EventDecoder();
+    private final dev.tapio.codecs.sbe.GroupDecoder groupDecoder = new dev.tapio.codecs.sbe.GroupDecoder();
 
     @Override
     public String toString()

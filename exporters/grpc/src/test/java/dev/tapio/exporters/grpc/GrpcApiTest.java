@@ -146,6 +146,72 @@ class GrpcApiTest
     }
 
     @Test
+    void groupRecordsCrossTheSeamOnceEach(@TempDir final Path dir) throws Exception
+    {
+        // Every three events restart one container three times: a crash-loop group completes on each third
+        // event, so group records keep closing in the ring while the subscriber replays and switches to live.
+        final java.util.function.LongFunction<dev.tapio.codecs.api.Event> restarts = seq ->
+            dev.tapio.codecs.api.Event.newBuilder().setId(Long.toHexString(seq)).setType("k8s.pod.restarted")
+                .setPod("a").setNamespace("shop").setContainer("c" + (seq - 1) / 3).setSeverity("warning").build();
+        final Path journalDir = dir.resolve("journal");
+        try (Node node = new Node(GrpcSettings.builder().subscriberBuffer(64 << 20), journalDir))
+        {
+            final ManagedChannel channel = node.channel();
+            final int before = 15_000;
+            final int during = 60_000;
+            assertEquals(before, Node.ingest(channel, null, restarts, "test-ingest-restarts", 1, before, 300, 4)
+                .get(LONG.toSeconds(), TimeUnit.SECONDS));
+            final CompletableFuture<Long> more = Node.ingest(node.channel(), null, restarts, "test-ingest-restarts-2",
+                before + 1, during, 150, 2);
+            assertTrue(Node.await(() -> node.counter("tapio_grpc_ingest_events_total{result=\"accepted\"}") > before + 2_000,
+                LONG));
+            final Collector sub = new Collector(false, Map.of("a", 1L));
+            EventsGrpc.newStub(channel).subscribe(SubscribeRequest.newBuilder().setFromTimeUnixNano(0).setSbe(true)
+                .setMaxBatch(1024).build(), sub);
+            assertEquals(during, more.get(LONG.toSeconds(), TimeUnit.SECONDS));
+            final int groups = (before + during) / 3;
+            assertTrue(Node.await(() -> sub.events.get() >= before + during && sub.groups.get() >= groups, LONG),
+                "subscriber: " + sub);
+            assertNull(sub.firstViolation, sub.firstViolation);
+            assertEquals(before + during, sub.events.get());
+            assertEquals(0, sub.duplicateGroups.get(), "no group record twice");
+
+            // Exactly the group records the journal holds, none missed at the seam.
+            final java.util.Set<Long> journaled = new java.util.HashSet<>();
+            assertTrue(Node.await(() ->
+            {
+                try (dev.tapio.journal.JournalTailer t = dev.tapio.journal.JournalTailer.open(journalDir, "check-" + System.nanoTime()))
+                {
+                    final dev.tapio.codecs.sbe.MessageHeaderDecoder h = new dev.tapio.codecs.sbe.MessageHeaderDecoder();
+                    final dev.tapio.codecs.sbe.GroupDecoder g = new dev.tapio.codecs.sbe.GroupDecoder();
+                    journaled.clear();
+                    while (t.poll((index, template, buffer, offset, length) ->
+                    {
+                        if (template != dev.tapio.codecs.EventFrames.TEMPLATE_ID)
+                        {
+                            h.wrap(buffer, offset);
+                            journaled.add(g.wrap(buffer, offset + h.encodedLength(), h.blockLength(), h.version()).groupId());
+                        }
+                    }, 10_000) > 0)
+                    {
+                        // read to the end
+                    }
+                }
+                catch (final java.io.IOException e)
+                {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                return journaled.size() >= groups;
+            }, LONG), "journal groups: " + journaled.size());
+            assertEquals(groups, journaled.size(), "one crash-loop group per three restarts");
+            assertEquals(journaled, sub.groupIds, "the subscriber got exactly the journal's group records");
+            assertTrue(node.counter("tapio_grpc_subscriber_records_total{from=\"live\"}") > 0, "some came live");
+            sub.cancel();
+            channel.shutdownNow();
+        }
+    }
+
+    @Test
     void replayFromAJournalIndexStartsAtThatRecord(@TempDir final Path dir) throws Exception
     {
         try (Node node = new Node(GrpcSettings.builder(), dir.resolve("journal")))

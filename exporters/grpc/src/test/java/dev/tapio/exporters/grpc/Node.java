@@ -91,6 +91,14 @@ final class Node implements AutoCloseable
     static CompletableFuture<Long> ingest(final ManagedChannel channel, final CallCredentials creds, final String pod,
         final long first, final long count, final int batch, final int window)
     {
+        return ingest(channel, creds, seq -> event(pod, seq), "test-ingest-" + pod, first, count, batch, window);
+    }
+
+    /** As above, each event made by {@code events} from its sequence number. */
+    static CompletableFuture<Long> ingest(final ManagedChannel channel, final CallCredentials creds,
+        final java.util.function.LongFunction<Event> events, final String threadName,
+        final long first, final long count, final int batch, final int window)
+    {
         final CompletableFuture<Long> done = new CompletableFuture<>();
         final Semaphore inFlight = new Semaphore(window);
         final AtomicLong accepted = new AtomicLong();
@@ -146,7 +154,7 @@ final class Node implements AutoCloseable
                     final IngestRequest.Builder r = IngestRequest.newBuilder().setSequence(++sequence);
                     for (int i = 0; i < batch && seq < end; i++)
                     {
-                        r.addEvents(event(pod, seq++));
+                        r.addEvents(events.apply(seq++));
                     }
                     call[0].onNext(r.build());
                 }
@@ -156,7 +164,7 @@ final class Node implements AutoCloseable
             {
                 call[0].cancel("interrupted", e);
             }
-        }, "test-ingest-" + pod);
+        }, threadName);
         t.setDaemon(true);
         t.start();
         return done;
