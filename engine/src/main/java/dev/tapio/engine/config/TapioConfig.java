@@ -457,6 +457,12 @@ public final class TapioConfig
         return ringSize;
     }
 
+    /** {@code engine.producers} as written (auto, single or multi). */
+    public ProducerMode producers()
+    {
+        return producers;
+    }
+
     public int slotSize()
     {
         return slotSize;

@@ -36,6 +36,19 @@ public final class GrpcSection implements ConfigSection
         return s.enabled() ? List.of(new SubscriberHub()) : List.of();
     }
 
+    /** Ingest publishes from gRPC's threads: a ring the config pins to one producer cannot take it. */
+    @Override
+    public void check(final TapioConfig config) throws ConfigException
+    {
+        final ConfigNode node = config.section(KEY);
+        if (node != null && settings(config).enabled() && settings(config).ingest() &&
+            config.producers() == dev.tapio.engine.ProducerMode.SINGLE)
+        {
+            throw node.error("ingest", "needs a multi-producer ring (gRPC clients publish from several threads), but " +
+                "engine.producers is single: set it to auto or multi, or ingest: false");
+        }
+    }
+
     /** The settings of a loaded config (disabled, with every default, when it has no {@code grpc:}). */
     public static GrpcSettings settings(final TapioConfig config) throws ConfigException
     {

@@ -111,6 +111,8 @@ class GrpcSectionTest
         assertError("grpc:\n  limits:\n    streams: 3\n", 3, "grpc.limits.streams", "unknown key");
         assertError("grpc:\n  tls:\n    cert: /nonexistent.pem\n", 2, "grpc.tls.key", "both cert and key");
         assertError("grpc:\n  token: a\n  tokenFile: /x\n", 3, "grpc.tokenFile", "not both");
+        assertError("engine:\n  producers: single\ngrpc:\n  enabled: true\n  ingest: true\n", 5, "grpc.ingest",
+            "engine.producers is single");
     }
 
     @Test
