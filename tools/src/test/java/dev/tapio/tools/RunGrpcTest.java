@@ -24,7 +24,6 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Iterator;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -57,6 +56,7 @@ class RunGrpcTest extends CapturedConsole
         final CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() -> TapioCli.execute(
             "run", "--config", cfg.toString(), "--duration", "15s", "--output", dir.resolve("out.jsonl").toString()));
         final ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+        int expectedIn;
         try
         {
             final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
@@ -76,38 +76,54 @@ class RunGrpcTest extends CapturedConsole
                     Thread.sleep(20);
                 }
             }
-            final Iterator<SubscribeResponse> sub = EventsGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS)
-                .subscribe(SubscribeRequest.newBuilder().addTypes("k8s.pod.*").setMaxBatch(1).build());
+            // Subscribe, then ingest probe events until one arrives: only then is the subscriber registered
+            // with fan-out for sure (a Subscribe call reaches the server asynchronously).
+            final java.util.concurrent.BlockingQueue<String> pods = new java.util.concurrent.LinkedBlockingQueue<>();
+            EventsGrpc.newStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+                .subscribe(SubscribeRequest.newBuilder().addTypes("k8s.pod.*").setMaxBatch(1).build(), new StreamObserver<>()
+                {
+                    @Override
+                    public void onNext(final SubscribeResponse value)
+                    {
+                        value.getRecordsList().forEach(r -> pods.add(r.getEvent().getPod()));
+                    }
+
+                    @Override
+                    public void onError(final Throwable t)
+                    {
+                    }
+
+                    @Override
+                    public void onCompleted()
+                    {
+                    }
+                });
+            int probes = 0;
+            final long probeDeadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            String first = null;
+            while (first == null)
+            {
+                assertTrue(System.nanoTime() - probeDeadline < 0, "the subscriber never saw a probe");
+                probes++;
+                assertEquals(1, ingest(channel, IngestRequest.newBuilder().setSequence(1)
+                    .addEvents(Event.newBuilder().setType("k8s.pod.running").setPod("probe"))).getAccepted());
+                first = pods.poll(50, TimeUnit.MILLISECONDS);
+            }
+            assertEquals("probe", first);
             final IngestRequest.Builder req = IngestRequest.newBuilder().setSequence(1);
             for (int i = 0; i < 100; i++)
             {
                 req.addEvents(Event.newBuilder().setType(i % 2 == 0 ? "k8s.pod.running" : "custom.other").setPod("web-" + i));
             }
-            final CompletableFuture<IngestAck> ack = new CompletableFuture<>();
-            final StreamObserver<IngestRequest> in = EventsGrpc.newStub(channel).ingest(new StreamObserver<>()
+            assertEquals(100, ingest(channel, req).getAccepted());
+            String next = pods.poll(20, TimeUnit.SECONDS);
+            while ("probe".equals(next))
             {
-                @Override
-                public void onNext(final IngestAck value)
-                {
-                    ack.complete(value);
-                }
-
-                @Override
-                public void onError(final Throwable t)
-                {
-                    ack.completeExceptionally(t);
-                }
-
-                @Override
-                public void onCompleted()
-                {
-                }
-            });
-            in.onNext(req.build());
-            in.onCompleted();
-            assertEquals(100, ack.get(20, TimeUnit.SECONDS).getAccepted());
-            assertEquals("web-0", sub.next().getRecords(0).getEvent().getPod());
-            assertEquals("web-2", sub.next().getRecords(0).getEvent().getPod());
+                next = pods.poll(20, TimeUnit.SECONDS);          // probes sent before the first one came back
+            }
+            assertEquals("web-0", next);
+            assertEquals("web-2", pods.poll(20, TimeUnit.SECONDS));
+            expectedIn = 100 + probes;
         }
         finally
         {
@@ -116,8 +132,36 @@ class RunGrpcTest extends CapturedConsole
         assertEquals(0, run.get(60, TimeUnit.SECONDS), err());
         assertTrue(err().contains("tapio: grpc API (tapio.api.v1.Events: Ingest, Subscribe, health, reflection) on 127.0.0.1:" + port), err());
         final JsonNode summary = JSON.readTree(out().trim());
-        assertEquals(100, summary.at("/events/in").asLong(), out());
-        assertEquals(100, summary.at("/counters/tapio_grpc_ingest_events_total{result=\"accepted\"}").asLong(), out());
+        assertEquals(expectedIn, summary.at("/events/in").asLong(), out());
+        assertEquals(expectedIn, summary.at("/counters/tapio_grpc_ingest_events_total{result=\"accepted\"}").asLong(), out());
+    }
+
+    /** One Ingest call with one request; its ack. */
+    private static IngestAck ingest(final ManagedChannel channel, final IngestRequest.Builder request) throws Exception
+    {
+        final CompletableFuture<IngestAck> ack = new CompletableFuture<>();
+        final StreamObserver<IngestRequest> in = EventsGrpc.newStub(channel).ingest(new StreamObserver<>()
+        {
+            @Override
+            public void onNext(final IngestAck value)
+            {
+                ack.complete(value);
+            }
+
+            @Override
+            public void onError(final Throwable t)
+            {
+                ack.completeExceptionally(t);
+            }
+
+            @Override
+            public void onCompleted()
+            {
+            }
+        });
+        in.onNext(request.build());
+        in.onCompleted();
+        return ack.get(20, TimeUnit.SECONDS);
     }
 
     private static int freePort() throws IOException
