@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -44,25 +45,67 @@ class CniPluginTest
         CniPlugins.assumeUsable();
     }
 
+    /** The IPAM dataDir: host-local keeps its state here, the collector watches it. */
+    private Path dataDir() throws IOException
+    {
+        return Files.createDirectories(tmp.resolve("networks"));
+    }
+
+    /** Where the test writes the result cache entries libcni would. */
+    private Path resultsDir() throws IOException
+    {
+        return Files.createDirectories(tmp.resolve("results"));
+    }
+
+    private static String newContainerId()
+    {
+        return "tapio" + Long.toHexString(System.nanoTime());
+    }
+
+    /** Runs the bridge plugin's ADD, which must succeed; its CNI result. */
+    private JsonNode add(final CniPlugins plugins, final String containerId, final String ns) throws Exception
+    {
+        final CniPlugins.Ran add = plugins.plugin("ADD", containerId, ns);
+        assertEquals(0, add.exit(), () -> "bridge ADD: " + add.stdout() + add.stderr());
+        return mapper.readTree(add.stdout());
+    }
+
+    /** Runs the bridge plugin's DEL, which must succeed. */
+    private static void del(final CniPlugins plugins, final String containerId, final String ns) throws Exception
+    {
+        final CniPlugins.Ran del = plugins.plugin("DEL", containerId, ns);
+        assertEquals(0, del.exit(), () -> "bridge DEL: " + del.stdout() + del.stderr());
+    }
+
+    /** The first address of a CNI result, with its prefix length ({@code 10.1.2.3/24}). */
+    private static String address(final JsonNode result)
+    {
+        return result.get("ips").get(0).get("address").asText();
+    }
+
+    /** The IP of an address with its prefix length. */
+    private static String ip(final String address)
+    {
+        return address.substring(0, address.indexOf('/'));
+    }
+
     @Test
     void bridgeWithHostLocalAddAndDelAreAllocatedAndReleased() throws Exception
     {
-        final Path dataDir = Files.createDirectories(tmp.resolve("networks"));
-        final Path results = Files.createDirectories(tmp.resolve("results"));
+        final Path dataDir = dataDir();
+        final Path results = resultsDir();
         final String network = "tapio-test";
         final CniPlugins plugins = new CniPlugins(network, dataDir);
         final CniCollector cni = new CniCollector("cni", CniSettings.defaults().withNetworksDir(dataDir)
             .withResultsDir(results).withResultWait(Duration.ofSeconds(10)).withRescanInterval(Duration.ofSeconds(1)));
         final Recording sink = new Recording();
-        final String containerId = "tapio" + Long.toHexString(System.nanoTime());
+        final String containerId = newContainerId();
         try (plugins; Engine engine = CniTestSupport.startHealthy(cni, sink))
         {
             final String ns = plugins.newNamespace();
-            final CniPlugins.Ran add = plugins.plugin("ADD", containerId, ns);
-            assertEquals(0, add.exit(), () -> "bridge ADD: " + add.stdout() + add.stderr());
-            final JsonNode result = mapper.readTree(add.stdout());
-            final String address = result.get("ips").get(0).get("address").asText();
-            final String ip = address.substring(0, address.indexOf('/'));
+            final JsonNode result = add(plugins, containerId, ns);
+            final String address = address(result);
+            final String ip = ip(address);
             final String gateway = result.get("ips").get(0).get("gateway").asText();
             assertTrue(Files.exists(dataDir.resolve(network).resolve(ip)), "host-local keeps its state in the temp dataDir");
             plugins.cacheResult(results, containerId, ns, "shop", "web-1", "uid-web-1", result);
@@ -77,8 +120,7 @@ class CniPluginTest
             assertEquals("web-1", allocated.pod());
             assertEquals("shop", allocated.namespace());
 
-            final CniPlugins.Ran del = plugins.plugin("DEL", containerId, ns);
-            assertEquals(0, del.exit(), () -> "bridge DEL: " + del.stdout() + del.stderr());
+            del(plugins, containerId, ns);
             Files.deleteIfExists(results.resolve(network + "-" + containerId + "-eth0")); // as libcni does after DEL
             final Seen released = sink.await(EventType.CNI_IP_RELEASED, ip);
             assertEquals(containerId, released.containerId());
@@ -95,25 +137,22 @@ class CniPluginTest
     @Test
     void anAllocationJoinsItsPodsStartupGroup() throws Exception
     {
-        final Path dataDir = Files.createDirectories(tmp.resolve("networks"));
-        final Path results = Files.createDirectories(tmp.resolve("results"));
+        final Path dataDir = dataDir();
+        final Path results = resultsDir();
         final String network = "tapio-group";
         final CniPlugins plugins = new CniPlugins(network, dataDir);
         final CniCollector cni = new CniCollector("cni", CniSettings.defaults().withNetworksDir(dataDir)
             .withResultsDir(results).withResultWait(Duration.ofSeconds(10)));
         final Recording sink = new Recording();
-        final String containerId = "tapio" + Long.toHexString(System.nanoTime());
+        final String containerId = newContainerId();
         final Engine engine = Engine.builder().nodeName("cni-test").producers(dev.tapio.engine.ProducerMode.MULTI)
             .source(cni).sink(sink).build().start();
         try
         {
             CniTestSupport.until(() -> CniCollector.HEALTHY.equals(cni.health()), cni::health);
             final String ns = plugins.newNamespace();
-            final CniPlugins.Ran add = plugins.plugin("ADD", containerId, ns);
-            assertEquals(0, add.exit(), () -> "bridge ADD: " + add.stdout() + add.stderr());
-            final JsonNode result = mapper.readTree(add.stdout());
-            final String address = result.get("ips").get(0).get("address").asText();
-            final String ip = address.substring(0, address.indexOf('/'));
+            final JsonNode result = add(plugins, containerId, ns);
+            final String ip = ip(address(result));
             plugins.cacheResult(results, containerId, ns, "shop", "web-7c5d8f9b6-x2x1k", "uid-web-7c5d8f9b6-x2x1k", result);
             sink.await(EventType.CNI_IP_ALLOCATED, ip);
 
@@ -140,22 +179,19 @@ class CniPluginTest
     @Test
     void anIpLeftAllocatedAfterTheResultCacheEntryWentIsReportedAsLeaked() throws Exception
     {
-        final Path dataDir = Files.createDirectories(tmp.resolve("networks"));
-        final Path results = Files.createDirectories(tmp.resolve("results"));
+        final Path dataDir = dataDir();
+        final Path results = resultsDir();
         final String network = "tapio-leak";
         final CniPlugins plugins = new CniPlugins(network, dataDir);
         final CniCollector cni = new CniCollector("cni", CniSettings.defaults().withNetworksDir(dataDir)
             .withResultsDir(results).withGrace(Duration.ofMillis(300)));
         final Recording sink = new Recording();
-        final String containerId = "tapio" + Long.toHexString(System.nanoTime());
+        final String containerId = newContainerId();
         try (plugins; Engine engine = CniTestSupport.startHealthy(cni, sink))
         {
             final String ns = plugins.newNamespace();
-            final CniPlugins.Ran add = plugins.plugin("ADD", containerId, ns);
-            assertEquals(0, add.exit(), () -> "bridge ADD: " + add.stdout() + add.stderr());
-            final JsonNode result = mapper.readTree(add.stdout());
-            final String address = result.get("ips").get(0).get("address").asText();
-            final String ip = address.substring(0, address.indexOf('/'));
+            final JsonNode result = add(plugins, containerId, ns);
+            final String ip = ip(address(result));
             plugins.cacheResult(results, containerId, ns, "shop", "api-0", "uid-api-0", result);
             sink.await(EventType.CNI_IP_ALLOCATED, ip);
             // The runtime forgets the container (its entry is gone) but the plugins never ran DEL.
@@ -171,13 +207,13 @@ class CniPluginTest
     @Test
     void twoContainersOnOneNetworkGetTheirOwnAddresses() throws Exception
     {
-        final Path dataDir = Files.createDirectories(tmp.resolve("networks"));
+        final Path dataDir = dataDir();
         final String network = "tapio-two";
         final CniPlugins plugins = new CniPlugins(network, dataDir);
         // No result cache: events are published as soon as the state file is read.
         final CniCollector cni = new CniCollector("cni", CniSettings.defaults().withNetworksDir(dataDir).withResultsDir(null));
         final Recording sink = new Recording();
-        final String base = "tapio" + Long.toHexString(System.nanoTime());
+        final String base = newContainerId();
         final List<String> containers = List.of(base + "a", base + "b");
         try (plugins; Engine engine = CniTestSupport.startHealthy(cni, sink))
         {
@@ -187,17 +223,13 @@ class CniPluginTest
             {
                 final String ns = plugins.newNamespace();
                 namespaces.add(ns);
-                final CniPlugins.Ran add = plugins.plugin("ADD", c, ns);
-                assertEquals(0, add.exit(), () -> "bridge ADD: " + add.stdout() + add.stderr());
-                final String address = mapper.readTree(add.stdout()).get("ips").get(0).get("address").asText();
-                ips.add(address.substring(0, address.indexOf('/')));
+                ips.add(ip(address(add(plugins, c, ns))));
             }
             assertNotEquals(ips.get(0), ips.get(1));
             assertEquals(containers.get(0), sink.await(EventType.CNI_IP_ALLOCATED, ips.get(0)).containerId());
             assertEquals(containers.get(1), sink.await(EventType.CNI_IP_ALLOCATED, ips.get(1)).containerId());
 
-            final CniPlugins.Ran del = plugins.plugin("DEL", containers.get(1), namespaces.get(1));
-            assertEquals(0, del.exit(), () -> "bridge DEL: " + del.stdout() + del.stderr());
+            del(plugins, containers.get(1), namespaces.get(1));
             assertEquals(containers.get(1), sink.await(EventType.CNI_IP_RELEASED, ips.get(1)).containerId());
             assertEquals(List.of(), sink.of(EventType.CNI_IP_RELEASED).stream()
                 .filter(e -> ips.get(0).equals(e.attribute("network.ip"))).toList(), "the other keeps its address");

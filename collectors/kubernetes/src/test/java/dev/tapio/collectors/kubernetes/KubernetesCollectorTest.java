@@ -5,10 +5,6 @@ import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.NodeConditionBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodConditionBuilder;
-import io.fabric8.kubernetes.api.model.PodStatus;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -23,47 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The collector against fabric8's mock API server in CRUD mode. */
 @Timeout(60)
-class KubernetesCollectorTest
+class KubernetesCollectorTest extends MockClusterFixture
 {
-    private MockCluster cluster;
-    private KubernetesClient k8s;
-
-    @BeforeEach
-    void startCluster()
-    {
-        cluster = new MockCluster();
-        k8s = cluster.client();
-    }
-
-    @AfterEach
-    void stopCluster()
-    {
-        cluster.close();
-    }
-
-    private KubernetesCollector collector(final KubernetesSettings settings)
-    {
-        return new KubernetesCollector("kubernetes", settings, s -> cluster.newClient());
-    }
-
-    private static KubernetesSettings shopOnly()
-    {
-        return KubernetesSettings.defaults().withNamespaces(List.of("shop"));
-    }
-
-    private void editStatus(final String ns, final String name, final java.util.function.Consumer<Pod> change)
-    {
-        k8s.pods().inNamespace(ns).withName(name).editStatus(p ->
-        {
-            if (p.getStatus() == null)
-            {
-                p.setStatus(new PodStatus());
-            }
-            change.accept(p);
-            return p;
-        });
-    }
-
     @Test
     void aPodsLifeCycleProducesCreatedScheduledRunningFailedDeletedInOrderOnceEach() throws Exception
     {

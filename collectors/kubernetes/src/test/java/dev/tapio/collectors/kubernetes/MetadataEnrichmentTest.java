@@ -14,9 +14,6 @@ import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -36,24 +33,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * workload the Kubernetes collector's cache knows: the collector is the engine's MetadataResolver.
  */
 @Timeout(60)
-class MetadataEnrichmentTest
+class MetadataEnrichmentTest extends MockClusterFixture
 {
-    private MockCluster cluster;
-    private KubernetesClient k8s;
-
-    @BeforeEach
-    void startCluster()
-    {
-        cluster = new MockCluster();
-        k8s = cluster.client();
-    }
-
-    @AfterEach
-    void stopCluster()
-    {
-        cluster.close();
-    }
-
     /** Keeps each event's fields of interest. */
     private static final class Recorder implements Sink
     {
@@ -108,8 +89,7 @@ class MetadataEnrichmentTest
             .withName("checkout-6f7d8").addToOwnerReferences(new OwnerReferenceBuilder().withApiVersion("apps/v1")
                 .withKind("Deployment").withName("checkout").withUid("d-1").withController(true).build())
             .endMetadata().build()).create();
-        final KubernetesCollector collector = new KubernetesCollector("kubernetes",
-            KubernetesSettings.defaults().withNamespaces(List.of("shop")), s -> cluster.newClient());
+        final KubernetesCollector collector = collector(shopOnly());
         final Recorder sink = new Recorder();
         final Engine engine = Engine.builder().rules(dev.tapio.engine.correlate.RuleSet.empty()).ringSize(64).slotSize(1024)
             .producers(ProducerMode.MULTI).nodeName("worker-1").source(collector).sink(sink).build().start();

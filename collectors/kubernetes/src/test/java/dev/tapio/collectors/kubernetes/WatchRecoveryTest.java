@@ -1,15 +1,10 @@
 package dev.tapio.collectors.kubernetes;
 
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodStatus;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.util.List;
-import java.util.function.Consumer;
 
 import static dev.tapio.collectors.kubernetes.MockCluster.containerId;
 import static dev.tapio.collectors.kubernetes.MockCluster.pod;
@@ -22,41 +17,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * has (410 Gone) and the informer re-lists. Neither may lose a change nor report one twice.
  */
 @Timeout(90)
-class WatchRecoveryTest
+class WatchRecoveryTest extends MockClusterFixture
 {
-    private MockCluster cluster;
-    private KubernetesClient k8s;
-
-    @BeforeEach
-    void startCluster()
-    {
-        cluster = new MockCluster();
-        k8s = cluster.client();
-    }
-
-    @AfterEach
-    void stopCluster()
-    {
-        cluster.close();
-    }
-
     private Harness started()
     {
-        final KubernetesSettings settings = KubernetesSettings.defaults().withNamespaces(List.of("shop"));
-        return Harness.started(new KubernetesCollector("kubernetes", settings, s -> cluster.newClient()));
-    }
-
-    private void editStatus(final String name, final Consumer<Pod> change)
-    {
-        k8s.pods().inNamespace("shop").withName(name).editStatus(p ->
-        {
-            if (p.getStatus() == null)
-            {
-                p.setStatus(new PodStatus());
-            }
-            change.accept(p);
-            return p;
-        });
+        return Harness.started(collector(shopOnly()));
     }
 
     private void createRunning(final Harness h, final String name, final char container)
@@ -64,7 +29,7 @@ class WatchRecoveryTest
         final Pod p = pod("shop", name);
         p.getSpec().setNodeName("worker-1");
         k8s.pods().inNamespace("shop").resource(p).create();
-        editStatus(name, s -> running(s, containerId(container), 0, null, null, null));
+        editStatus("shop", name, s -> running(s, containerId(container), 0, null, null, null));
         h.awaitEvents(e -> e.pod().equals(name) && e.type().equals("k8s.pod.running"), 1);
     }
 
@@ -83,7 +48,7 @@ class WatchRecoveryTest
             h.await(() -> cluster.watches() >= watchesBefore + 5 && "healthy".equals(h.collector.health()),
                 () -> "every informer to watch again (" + cluster.watches() + " watches), health " + h.collector.health());
 
-            editStatus("web-1", s -> running(s, containerId('b'), 1, "OOMKilled", 137, containerId('a')));
+            editStatus("shop", "web-1", s -> running(s, containerId('b'), 1, "OOMKilled", 137, containerId('a')));
             createRunning(h, "web-2", 'c');
             h.awaitEvents(e -> e.type().equals("k8s.pod.restarted"), 1);
 
@@ -110,7 +75,7 @@ class WatchRecoveryTest
             h.await(() -> cluster.goneAnswers() >= 1, () -> "a watch answered 410 Gone");
 
             // Changes no watch can deliver: only the informers' re-list sees them.
-            editStatus("web-1", s -> running(s, containerId('d'), 1, "OOMKilled", 137, containerId('a')));
+            editStatus("shop", "web-1", s -> running(s, containerId('d'), 1, "OOMKilled", 137, containerId('a')));
             k8s.pods().inNamespace("shop").withName("web-2").delete();
             createRunning0("web-4");
 
@@ -120,7 +85,7 @@ class WatchRecoveryTest
             h.awaitEvents(e -> e.pod().equals("web-4"), 1);
             h.await(() -> "healthy".equals(h.collector.health()), () -> "watching again");
             // A change after recovery: the watches deliver again, and it comes last.
-            editStatus("web-3", s -> running(s, containerId('e'), 1, "Error", 1, containerId('c')));
+            editStatus("shop", "web-3", s -> running(s, containerId('e'), 1, "Error", 1, containerId('c')));
             h.awaitEvents(e -> e.pod().equals("web-3") && e.type().equals("k8s.pod.restarted"), 1);
 
             final List<Harness.Published> after = h.published().subList(before, h.published().size());
@@ -138,15 +103,14 @@ class WatchRecoveryTest
     @Test
     void aSecondRunOfTheSameCollectorReportsOnlyWhatChangedWhileItWasStopped() throws Exception
     {
-        final KubernetesCollector collector = new KubernetesCollector("kubernetes",
-            KubernetesSettings.defaults().withNamespaces(List.of("shop")), s -> cluster.newClient());
+        final KubernetesCollector collector = collector(shopOnly());
         try (Harness h = Harness.started(collector))
         {
             createRunning(h, "web-1", 'a');
             createRunning(h, "web-2", 'b');
         }
         // Stopped (as a collector manager stops a collector it will restart): the cluster moves on.
-        editStatus("web-1", s -> running(s, containerId('c'), 1, "OOMKilled", 137, containerId('a')));
+        editStatus("shop", "web-1", s -> running(s, containerId('c'), 1, "OOMKilled", 137, containerId('a')));
         k8s.pods().inNamespace("shop").withName("web-2").delete();
         createRunning0("web-3");
         try (Harness h = Harness.started(collector))

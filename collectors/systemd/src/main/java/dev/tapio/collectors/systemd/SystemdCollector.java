@@ -265,16 +265,10 @@ public final class SystemdCollector implements Source
     private void onProperties(final DBusConnection bus, final Properties.PropertiesChanged signal, final Publisher publisher,
         final String node)
     {
-        final String unit = UnitPaths.unescape(signal.getPath());
-        if (unit == null || !filter.matches(unit))
-        {
-            return;
-        }
-        UnitState u = units.get(unit);
+        final UnitState u = tracked(UnitPaths.unescape(signal.getPath()));
         if (u == null)
         {
-            u = new UnitState(unit);
-            units.put(unit, u);
+            return;
         }
         final Map<String, Variant<?>> changed = signal.getPropertiesChanged();
         if (SystemdManager.SERVICE_INTERFACE.equals(signal.getInterfaceName()))
@@ -305,16 +299,10 @@ public final class SystemdCollector implements Source
 
     private void onJobRemoved(final SystemdManager.JobRemoved job, final Publisher publisher, final String node)
     {
-        final String unit = job.unit();
-        if (unit == null || !filter.matches(unit))
-        {
-            return;
-        }
-        UnitState u = units.get(unit);
+        final UnitState u = tracked(job.unit());
         if (u == null)
         {
-            u = new UnitState(unit);
-            units.put(unit, u);
+            return;
         }
         u.jobResult = job.result();
         // A start job that failed on a dependency leaves the unit inactive: no ActiveState change will say so.
@@ -322,6 +310,22 @@ public final class SystemdCollector implements Source
         {
             publish(EventType.SYSTEMD_UNIT_FAILED, u, u.activeState == null ? INACTIVE : u.activeState, 0, publisher, node);
         }
+    }
+
+    /** The known state of a unit the filter keeps (made on first sight); null for no unit or one it drops. */
+    private UnitState tracked(final String unit)
+    {
+        if (unit == null || !filter.matches(unit))
+        {
+            return null;
+        }
+        UnitState u = units.get(unit);
+        if (u == null)
+        {
+            u = new UnitState(unit);
+            units.put(unit, u);
+        }
+        return u;
     }
 
     /** The event for a unit's move from {@code previous} to its current ActiveState, if the move is one. */

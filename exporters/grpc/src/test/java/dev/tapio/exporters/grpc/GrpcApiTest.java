@@ -126,11 +126,7 @@ class GrpcApiTest
             assertEquals(before, Node.ingest(channel, null, "a", 1, before, 500, 4).get(LONG.toSeconds(), TimeUnit.SECONDS));
             // Keep ingesting while the subscription replays and switches to live.
             final CompletableFuture<Long> more = Node.ingest(node.channel(), null, "a", before + 1, during, 200, 2);
-            assertTrue(Node.await(() -> node.counter("tapio_grpc_ingest_events_total{result=\"accepted\"}") > before + 2_000,
-                LONG));
-            final Collector sub = new Collector(false, Map.of("a", 1L));
-            EventsGrpc.newStub(channel).subscribe(SubscribeRequest.newBuilder().setFromTimeUnixNano(0).setSbe(true)
-                .setMaxBatch(1024).build(), sub);
+            final Collector sub = subscribeFromTheStartOnceIngestPasses(node, channel, before + 2_000);
             assertEquals(during, more.get(LONG.toSeconds(), TimeUnit.SECONDS));
             assertTrue(Node.await(() -> sub.events.get() >= before + during, LONG), "subscriber: " + sub);
             assertNull(sub.firstViolation, sub.firstViolation);
@@ -163,11 +159,7 @@ class GrpcApiTest
                 .get(LONG.toSeconds(), TimeUnit.SECONDS));
             final CompletableFuture<Long> more = Node.ingest(node.channel(), null, restarts, "test-ingest-restarts-2",
                 before + 1, during, 150, 2);
-            assertTrue(Node.await(() -> node.counter("tapio_grpc_ingest_events_total{result=\"accepted\"}") > before + 2_000,
-                LONG));
-            final Collector sub = new Collector(false, Map.of("a", 1L));
-            EventsGrpc.newStub(channel).subscribe(SubscribeRequest.newBuilder().setFromTimeUnixNano(0).setSbe(true)
-                .setMaxBatch(1024).build(), sub);
+            final Collector sub = subscribeFromTheStartOnceIngestPasses(node, channel, before + 2_000);
             assertEquals(during, more.get(LONG.toSeconds(), TimeUnit.SECONDS));
             final int groups = (before + during) / 3;
             assertTrue(Node.await(() -> sub.events.get() >= before + during && sub.groups.get() >= groups, LONG),
@@ -220,9 +212,8 @@ class GrpcApiTest
             assertEquals(100L, Node.ingest(channel, null, "a", 1, 100, 100, 1).get(30, TimeUnit.SECONDS));
             final List<Long> positions = new ArrayList<>();
             final List<String> ids = new ArrayList<>();
-            final Iterator<SubscribeResponse> it = EventsGrpc.newBlockingStub(channel)
-                .withDeadlineAfter(30, TimeUnit.SECONDS)
-                .subscribe(SubscribeRequest.newBuilder().setFromTimeUnixNano(0).setMaxBatch(10).build());
+            final Iterator<SubscribeResponse> it = subscribeBlocking(channel,
+                SubscribeRequest.newBuilder().setFromTimeUnixNano(0).setMaxBatch(10).build());
             while (ids.size() < 100)
             {
                 it.next().getRecordsList().forEach(r ->
@@ -231,9 +222,8 @@ class GrpcApiTest
                     ids.add(r.getEvent().getId());
                 });
             }
-            final Iterator<SubscribeResponse> from = EventsGrpc.newBlockingStub(channel)
-                .withDeadlineAfter(30, TimeUnit.SECONDS)
-                .subscribe(SubscribeRequest.newBuilder().setFromIndex(positions.get(40)).build());
+            final Iterator<SubscribeResponse> from = subscribeBlocking(channel,
+                SubscribeRequest.newBuilder().setFromIndex(positions.get(40)).build());
             final SubscribeResponse first = from.next();
             assertEquals(ids.get(40), first.getRecords(0).getEvent().getId());
             assertEquals(positions.get(40), first.getRecords(0).getPosition());
@@ -247,10 +237,9 @@ class GrpcApiTest
         try (Node node = new Node(GrpcSettings.builder(), null))
         {
             final ManagedChannel channel = node.channel();
-            final Iterator<SubscribeResponse> it = EventsGrpc.newBlockingStub(channel)
-                .withDeadlineAfter(30, TimeUnit.SECONDS)
-                .subscribe(SubscribeRequest.newBuilder().addTypes("k8s.pod.*").addTypes("custom.*")
-                    .addNamespaces("shop").setMinSeverity("warning").setMaxBatch(1).build());
+            final Iterator<SubscribeResponse> it = subscribeBlocking(channel, SubscribeRequest.newBuilder()
+                .addTypes("k8s.pod.*").addTypes("custom.*").addNamespaces("shop").setMinSeverity("warning").setMaxBatch(1)
+                .build());
             assertTrue(Node.await(() -> node.hub.size() == 1, Duration.ofSeconds(10)));
             final List<Event> events = List.of(
                 Event.newBuilder().setId("1").setType("k8s.pod.running").setNamespace("shop").setSeverity("error").build(),
@@ -357,6 +346,26 @@ class GrpcApiTest
             assertTrue(services.contains("grpc.health.v1.Health"), services.toString());
             channel.shutdownNow();
         }
+    }
+
+    /**
+     * Once more than {@code accepted} events have been ingested, a subscriber (SBE, source {@code a}) that replays
+     * the journal from its start and then switches to live.
+     */
+    private static Collector subscribeFromTheStartOnceIngestPasses(final Node node, final ManagedChannel channel,
+        final long accepted) throws InterruptedException
+    {
+        assertTrue(Node.await(() -> node.counter("tapio_grpc_ingest_events_total{result=\"accepted\"}") > accepted, LONG));
+        final Collector sub = new Collector(false, Map.of("a", 1L));
+        EventsGrpc.newStub(channel).subscribe(SubscribeRequest.newBuilder().setFromTimeUnixNano(0).setSbe(true)
+            .setMaxBatch(1024).build(), sub);
+        return sub;
+    }
+
+    /** A blocking subscription that gives up after 30 s. */
+    private static Iterator<SubscribeResponse> subscribeBlocking(final ManagedChannel channel, final SubscribeRequest request)
+    {
+        return EventsGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS).subscribe(request);
     }
 
     private static IngestAck ingestOnce(final ManagedChannel channel, final IngestRequest request) throws Exception
