@@ -71,8 +71,9 @@ class PrometheusExporterTest
             {
                 scrape[0] = scrape(url);
                 final Double count = Http.sample(scrape[0], "tapio_event_added_latency_seconds_count");
-                return count != null && count == n;
-            }, Duration.ofSeconds(10), () -> "the latency count to reach " + n + " in\n" + scrape[0]);
+                final Double out = Http.sample(scrape[0], "tapio_events_out_total");
+                return count != null && count == n && out != null && out == n;
+            }, Duration.ofSeconds(10), () -> "the latency count and events out to reach " + n + " in\n" + scrape[0]);
             final String s = scrape[0];
 
             assertTrue(s.contains("# TYPE tapio_events_in_total counter\n"), s);
