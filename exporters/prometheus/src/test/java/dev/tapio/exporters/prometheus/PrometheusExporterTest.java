@@ -160,29 +160,44 @@ class PrometheusExporterTest
         }
     }
 
-    @Test
-    void healthzIsUpAndReadyzNamesAFailedSource() throws Exception
+    /** What a test source does when run. */
+    interface Run
     {
-        final Source failing = new Source()
+        void run(SourceContext context) throws Exception;
+    }
+
+    /** A source named {@code name} of family {@code origin} whose run is {@code run}. */
+    private static Source source(final String name, final dev.tapio.codecs.sbe.Source origin, final Run run)
+    {
+        return new Source()
         {
             @Override
             public String name()
             {
-                return "broken";
+                return name;
             }
 
             @Override
             public dev.tapio.codecs.sbe.Source origin()
             {
-                return dev.tapio.codecs.sbe.Source.FILE;
+                return origin;
             }
 
             @Override
             public void run(final SourceContext context) throws Exception
             {
-                throw new java.io.IOException("no such file");
+                run.run(context);
             }
         };
+    }
+
+    @Test
+    void healthzIsUpAndReadyzNamesAFailedSource() throws Exception
+    {
+        final Source failing = source("broken", dev.tapio.codecs.sbe.Source.FILE, context ->
+        {
+            throw new java.io.IOException("no such file");
+        });
         final EventTypeCounts types = new EventTypeCounts();
         try (Engine engine = engine(types, failing);
             PrometheusExporter exporter = PrometheusExporter.start(LOOPBACK, engine, types))
@@ -207,50 +222,18 @@ class PrometheusExporterTest
     @Test
     void anUnavailableCollectorIsOnReadyzWithItsReasonAndARestartedOneIsCounted() throws Exception
     {
-        final Source unavailable = new Source()
+        final Source unavailable = source("kernel", dev.tapio.codecs.sbe.Source.KERNEL, context ->
         {
-            @Override
-            public String name()
-            {
-                return "kernel";
-            }
-
-            @Override
-            public dev.tapio.codecs.sbe.Source origin()
-            {
-                return dev.tapio.codecs.sbe.Source.KERNEL;
-            }
-
-            @Override
-            public void run(final SourceContext context) throws Exception
-            {
-                throw new dev.tapio.engine.spi.SourceUnavailableException("needs CAP_BPF and CAP_PERFMON (run as root)");
-            }
-        };
+            throw new dev.tapio.engine.spi.SourceUnavailableException("needs CAP_BPF and CAP_PERFMON (run as root)");
+        });
         final java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
-        final Source flaky = new Source()
+        final Source flaky = source("flaky", dev.tapio.codecs.sbe.Source.SYSTEMD, context ->
         {
-            @Override
-            public String name()
+            if (runs.incrementAndGet() < 3)
             {
-                return "flaky";
+                throw new java.io.IOException("bus connection lost");
             }
-
-            @Override
-            public dev.tapio.codecs.sbe.Source origin()
-            {
-                return dev.tapio.codecs.sbe.Source.SYSTEMD;
-            }
-
-            @Override
-            public void run(final SourceContext context) throws Exception
-            {
-                if (runs.incrementAndGet() < 3)
-                {
-                    throw new java.io.IOException("bus connection lost");
-                }
-            }
-        };
+        });
         final dev.tapio.engine.collect.RestartPolicy policy = dev.tapio.engine.collect.RestartPolicy.builder()
             .initialBackoff(Duration.ofMillis(1)).build();
         final EventTypeCounts types = new EventTypeCounts();
