@@ -9,14 +9,9 @@ import dev.tapio.journal.Journal;
 import dev.tapio.journal.JournalReader;
 import dev.tapio.journal.JournalRecords;
 import dev.tapio.journal.JournalSettings;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -25,42 +20,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code tapio run} with {@code bridge:} against a real IngestServer on loopback, and {@code tapio server}'s usage errors. */
-class BridgeCliTest
+class BridgeCliTest extends CapturedConsole
 {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path dir;
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream savedOut;
-    private PrintStream savedErr;
-
-    @BeforeEach
-    void capture()
-    {
-        savedOut = System.out;
-        savedErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    @AfterEach
-    void restore()
-    {
-        System.setOut(savedOut);
-        System.setErr(savedErr);
-    }
-
-    private String err()
-    {
-        return err.toString(StandardCharsets.UTF_8);
-    }
-
     private JsonNode lastSummary() throws Exception
     {
-        final String[] lines = out.toString(StandardCharsets.UTF_8).trim().split("\n");
+        final String[] lines = out().trim().split("\n");
         return JSON.readTree(lines[lines.length - 1]);
     }
 

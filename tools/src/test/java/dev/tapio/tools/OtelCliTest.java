@@ -8,13 +8,9 @@ import dev.tapio.codecs.sbe.GroupDecoder;
 import dev.tapio.codecs.sbe.MessageHeaderDecoder;
 import dev.tapio.journal.JournalReader;
 import dev.tapio.journal.JournalRecords;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,33 +26,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * accepts every request): the exporter starts with the engine, exports after it drained, and reports in
  * the summary; with {@code otel.metrics} the engine's counters go to {@code /v1/metrics} once more on stop.
  */
-class OtelCliTest
+class OtelCliTest extends CapturedConsole
 {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path dir;
-
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream savedOut;
-    private PrintStream savedErr;
-
-    @BeforeEach
-    void capture()
-    {
-        savedOut = System.out;
-        savedErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    @AfterEach
-    void restore()
-    {
-        System.setOut(savedOut);
-        System.setErr(savedErr);
-    }
 
     /** {events, groups, spans the exporter should send with every ungrouped event sampled}. */
     private static long[] expectedSpans(final Path journal) throws Exception
@@ -144,9 +119,9 @@ class OtelCliTest
                 "  interval: 0s",
                 ""));
             final int code = TapioCli.execute("run", "--config", cfg.toString());
-            assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
-            assertTrue(err.toString(StandardCharsets.UTF_8).contains("otel -> http://127.0.0.1:"), err.toString(StandardCharsets.UTF_8));
-            final String[] lines = out.toString(StandardCharsets.UTF_8).trim().split("\n");
+            assertEquals(0, code, err());
+            assertTrue(err().contains("otel -> http://127.0.0.1:"), err());
+            final String[] lines = out().trim().split("\n");
             final JsonNode summary = JSON.readTree(lines[lines.length - 1]);
             final JsonNode otel = summary.get("otel");
             assertTrue(otel.get("caughtUp").asBoolean(), summary.toString());
