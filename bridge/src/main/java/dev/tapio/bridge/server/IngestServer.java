@@ -1,5 +1,6 @@
 package dev.tapio.bridge.server;
 
+import dev.tapio.engine.config.HostPort;
 import dev.tapio.engine.metrics.EngineCounters;
 import dev.tapio.engine.metrics.ErrorLog;
 import io.grpc.InsecureServerCredentials;
@@ -179,7 +180,7 @@ public final class IngestServer implements AutoCloseable
     /** Settings of an {@link IngestServer}; each has a default except the sink. */
     public static final class Builder
     {
-        private InetSocketAddress listen = parse(DEFAULT_LISTEN);
+        private InetSocketAddress listen = HostPort.parse(DEFAULT_LISTEN);
         private RecordSink sink;
         private String bearerToken;
         private Path tlsCertFile;
@@ -203,7 +204,7 @@ public final class IngestServer implements AutoCloseable
         /** Listen address as {@code host:port} (default {@value #DEFAULT_LISTEN}; port 0 picks a free one). */
         public Builder listen(final String hostPort)
         {
-            listen = parse(hostPort);
+            listen = HostPort.parse(hostPort);
             return this;
         }
 
@@ -353,29 +354,5 @@ public final class IngestServer implements AutoCloseable
             }
             return new IngestServer(this);
         }
-    }
-
-    static InetSocketAddress parse(final String hostPort)
-    {
-        final int colon = hostPort.lastIndexOf(':');
-        if (colon <= 0 || colon == hostPort.length() - 1)
-        {
-            throw new IllegalArgumentException("expected host:port, got '" + hostPort + "'");
-        }
-        String host = hostPort.substring(0, colon);
-        if (host.startsWith("[") && host.endsWith("]"))
-        {
-            host = host.substring(1, host.length() - 1);
-        }
-        final int port;
-        try
-        {
-            port = Integer.parseInt(hostPort.substring(colon + 1));
-        }
-        catch (final NumberFormatException ex)
-        {
-            throw new IllegalArgumentException("expected host:port, got '" + hostPort + "'", ex);
-        }
-        return new InetSocketAddress(host, port);
     }
 }

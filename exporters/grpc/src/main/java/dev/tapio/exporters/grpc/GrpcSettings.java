@@ -2,6 +2,7 @@ package dev.tapio.exporters.grpc;
 
 import dev.tapio.engine.config.ConfigException;
 import dev.tapio.engine.config.ConfigNode;
+import dev.tapio.engine.config.HostPort;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -229,7 +230,7 @@ public final class GrpcSettings
         /** {@code host:port}; port 0 picks a free one. */
         public Builder listen(final String hostPort)
         {
-            this.listen = parse(hostPort);
+            this.listen = HostPort.parse(hostPort);
             this.listenText = hostPort;
             return this;
         }
@@ -307,33 +308,5 @@ public final class GrpcSettings
         {
             return new GrpcSettings(this);
         }
-    }
-
-    static InetSocketAddress parse(final String hostPort)
-    {
-        final int colon = hostPort.lastIndexOf(':');
-        if (colon <= 0 || colon == hostPort.length() - 1)
-        {
-            throw new IllegalArgumentException("expected host:port, got '" + hostPort + "'");
-        }
-        String host = hostPort.substring(0, colon);
-        if (host.startsWith("[") && host.endsWith("]"))
-        {
-            host = host.substring(1, host.length() - 1);
-        }
-        final int port;
-        try
-        {
-            port = Integer.parseInt(hostPort.substring(colon + 1));
-        }
-        catch (final NumberFormatException ex)
-        {
-            throw new IllegalArgumentException("expected host:port, got '" + hostPort + "'", ex);
-        }
-        if (port < 0 || port > 65535)
-        {
-            throw new IllegalArgumentException("port out of range in '" + hostPort + "'");
-        }
-        return new InetSocketAddress(host, port);
     }
 }
